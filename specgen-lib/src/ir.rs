@@ -1,0 +1,417 @@
+//! The IR: the resolved, target-neutral description of a project.
+//!
+//! Built by `validate` from the raw spec structs once every reference is checked. Targets read
+//! only this. Invariants: every [`TypeRef::Class`] names a class in [`Ir::classes`], every
+//! [`TypeRef::Enum`] an enum in [`Ir::enums`], every event name in an operation an event in
+//! [`Ir::events`]. Order is meaningful and deterministic: the user's order where the user wrote
+//! one (models, fields, operations), sorted by name where there is none (services, domains).
+
+use camino::Utf8PathBuf;
+
+/// A whole project, resolved.
+#[derive(Debug, Clone, Default)]
+pub struct Ir {
+    /// Models in the order of models.yaml.
+    pub models: Vec<Model>,
+    /// Every class (base models and variants), models in file order, each model's base class
+    /// first and then its variants in the order written.
+    pub classes: Vec<Class>,
+    /// Every enum, in the order first met while walking the classes' fields.
+    pub enums: Vec<Enum>,
+    /// Events in the order of events.yaml.
+    pub events: Vec<Event>,
+    /// Services sorted by name.
+    pub services: Vec<Service>,
+    /// Project-relative path of models.yaml, if present.
+    pub models_file: Option<Utf8PathBuf>,
+    /// Project-relative path of events.yaml, if present.
+    pub events_file: Option<Utf8PathBuf>,
+    /// Project-relative path of services.yml, if present.
+    pub services_file: Option<Utf8PathBuf>,
+    /// Python version the generated code targets, e.g. `(3, 11)`.
+    pub python_version: (u8, u8),
+}
+
+impl Ir {
+    /// The class called `name`.
+    pub fn class(&self, name: &str) -> Option<&Class> {
+        self.classes.iter().find(|c| c.name == name)
+    }
+
+    /// The enum called `name`.
+    pub fn enum_(&self, name: &str) -> Option<&Enum> {
+        self.enums.iter().find(|e| e.name == name)
+    }
+
+    /// The event called `name`.
+    pub fn event(&self, name: &str) -> Option<&Event> {
+        self.events.iter().find(|e| e.name == name)
+    }
+}
+
+/// A data model of models.yaml with its variants.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// PascalCase name, e.g. `Book`.
+    pub name: String,
+    /// Docstring.
+    pub description: Option<String>,
+    /// Names of the model's variant classes in the order written, e.g. `["BookCreate", "BookRead"]`.
+    pub variants: Vec<String>,
+}
+
+/// A generated class: a base model or one of its variants, with its final field list.
+#[derive(Debug, Clone)]
+pub struct Class {
+    /// Class name: `Book` or `<Model><Variant>` such as `BookCreate`.
+    pub name: String,
+    /// The model it comes from.
+    pub model: String,
+    /// The variant name (`Create`), or `None` for the base model.
+    pub variant: Option<String>,
+    /// Docstring (the model's description).
+    pub description: Option<String>,
+    /// Fields in the order of the model.
+    pub fields: Vec<Field>,
+}
+
+/// A field of a class, with every rule of SPEC.md already applied.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// Name on the wire (JSON key), exactly as written in the spec.
+    pub name: String,
+    /// Resolved type (without field-level nullability: see `nullable`).
+    pub ty: TypeRef,
+    /// Must be present in input. False when the field is optional, has a default, or is in
+    /// the variant's `optional` list.
+    pub required: bool,
+    /// May be null (`optional: true` on the field).
+    pub nullable: bool,
+    /// Default value as written (already checked against type and constraints).
+    pub default: Option<Value>,
+    /// Server-set; kept in base and read-like variants, dropped from Create/Update/Patch.
+    pub readonly: bool,
+    /// Documentation.
+    pub description: Option<String>,
+    /// Numeric / length / pattern constraints.
+    pub constraints: Constraints,
+}
+
+/// Constraints of a field or parameter.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Constraints {
+    /// `>=` bound.
+    pub ge: Option<Number>,
+    /// `>` bound.
+    pub gt: Option<Number>,
+    /// `<=` bound.
+    pub le: Option<Number>,
+    /// `<` bound.
+    pub lt: Option<Number>,
+    /// Minimum string or list length.
+    pub min_length: Option<u64>,
+    /// Maximum string or list length.
+    pub max_length: Option<u64>,
+    /// Regular expression a string must match (Python `re` / JSON Schema syntax).
+    pub pattern: Option<String>,
+}
+
+impl Constraints {
+    /// True when no constraint is set.
+    pub fn is_empty(&self) -> bool {
+        *self == Constraints::default()
+    }
+}
+
+/// A number as written in the spec (integers stay integers).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Number {
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+}
+
+impl Number {
+    /// The value as f64 (for comparisons).
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Number::Int(i) => i as f64,
+            Number::Float(f) => f,
+        }
+    }
+}
+
+/// A resolved type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TypeRef {
+    /// A primitive.
+    Primitive(Primitive),
+    /// `list[T]`.
+    List(Box<TypeRef>),
+    /// `dict[K, V]`; K is a primitive.
+    Dict(Primitive, Box<TypeRef>),
+    /// `{type: optional, of: T}`: nullable but still required.
+    Optional(Box<TypeRef>),
+    /// An enum in [`Ir::enums`], by name.
+    Enum(String),
+    /// A class in [`Ir::classes`], by name.
+    Class(String),
+}
+
+/// The primitive types of the spec grammar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Primitive {
+    /// `int`
+    Int,
+    /// `float`
+    Float,
+    /// `string`
+    String,
+    /// `bool`
+    Bool,
+    /// `datetime` (timezone-aware)
+    Datetime,
+    /// `date`
+    Date,
+    /// `uuid`
+    Uuid,
+    /// `decimal`
+    Decimal,
+}
+
+impl Primitive {
+    /// All primitives with their spec spelling.
+    pub const ALL: [(&'static str, Primitive); 8] = [
+        ("int", Primitive::Int),
+        ("float", Primitive::Float),
+        ("string", Primitive::String),
+        ("bool", Primitive::Bool),
+        ("datetime", Primitive::Datetime),
+        ("date", Primitive::Date),
+        ("uuid", Primitive::Uuid),
+        ("decimal", Primitive::Decimal),
+    ];
+
+    /// The primitive spelled `name` in the spec, if any.
+    pub fn from_spec(name: &str) -> Option<Primitive> {
+        Primitive::ALL.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)
+    }
+
+    /// The spec spelling.
+    pub fn spec_name(self) -> &'static str {
+        Primitive::ALL.iter().find(|(_, p)| *p == self).map(|(n, _)| *n).unwrap_or("string")
+    }
+}
+
+/// An enum class generated from a `{type: enum, values: [...]}` form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enum {
+    /// PascalCase class name: `<Model><Field>` such as `BookStatus`.
+    pub name: String,
+    /// Values in the order written; each a valid identifier not starting with `_`.
+    pub values: Vec<String>,
+    /// Documentation (the field's description), if any.
+    pub description: Option<String>,
+}
+
+/// A value written in a spec (defaults): JSON's data model.
+pub type Value = serde_json::Value;
+
+/// An async event of events.yaml: a Redis Stream of the same name.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// Stream / channel name (snake_case).
+    pub name: String,
+    /// Class of the message.
+    pub message: String,
+    /// Some service may publish it.
+    pub publish: bool,
+    /// Some service may subscribe to it.
+    pub subscribe: bool,
+    /// Documentation.
+    pub description: Option<String>,
+}
+
+/// The kind of a service (services.yml `type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ServiceKind {
+    /// FastAPI app served by uvicorn.
+    PythonFastapi,
+    /// FastStream worker.
+    PythonFaststream,
+    /// Plain Python process.
+    Python,
+    /// Node.js service (e.g. a frontend).
+    Node,
+    /// Unspecified.
+    Default,
+}
+
+/// A service of the fleet.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// snake_case name = directory under `services/`.
+    pub name: String,
+    /// Kind of service.
+    pub kind: ServiceKind,
+    /// Documentation.
+    pub description: Option<String>,
+    /// Whether the service is part of the dev compose file.
+    pub dev_template: bool,
+    /// Whether the service has a directory (false = infrastructure-only entry).
+    pub scaffold: bool,
+    /// `depends_on`, in the order written: (service or infrastructure name, condition).
+    pub depends_on: Vec<(String, DependsCondition)>,
+    /// Compose profiles.
+    pub profiles: Vec<String>,
+    /// Domains sorted by name.
+    pub domains: Vec<Domain>,
+    /// What this service calls on others (manifest.yaml), in the order written.
+    pub consumes: Vec<Consume>,
+    /// Project-relative path of the manifest, if any.
+    pub manifest_file: Option<Utf8PathBuf>,
+}
+
+/// Compose `depends_on` conditions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DependsCondition {
+    /// `service_started`
+    Started,
+    /// `service_healthy`
+    Healthy,
+}
+
+/// One domain file of a service.
+#[derive(Debug, Clone)]
+pub struct Domain {
+    /// File stem (snake_case).
+    pub name: String,
+    /// Project-relative path of the domain file.
+    pub file: Utf8PathBuf,
+    /// REST prefix (`""` or starting with `/`).
+    pub prefix: String,
+    /// OpenAPI tags.
+    pub tags: Vec<String>,
+    /// Operations in the order written.
+    pub operations: Vec<Operation>,
+}
+
+/// One operation of a domain.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// snake_case name: operationId and method name.
+    pub name: String,
+    /// One-line summary.
+    pub summary: Option<String>,
+    /// Longer description.
+    pub description: Option<String>,
+    /// Class of the body / consumed message.
+    pub input: Option<String>,
+    /// Output, absent = no body.
+    pub output: Option<Output>,
+    /// Parameters in the order written.
+    pub params: Vec<Param>,
+    /// REST binding.
+    pub rest: Option<Rest>,
+    /// Event binding.
+    pub events: Option<OperationEvents>,
+}
+
+/// What an operation returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// The class.
+    pub class: String,
+    /// `list[Class]`.
+    pub list: bool,
+}
+
+/// A path or query parameter.
+#[derive(Debug, Clone)]
+pub struct Param {
+    /// Name (also the Python argument name after keyword escaping).
+    pub name: String,
+    /// Type: a primitive, an enum, or for query params a list of either.
+    pub ty: TypeRef,
+    /// Where it comes from.
+    pub source: ParamSource,
+    /// Must be given. Path params are always required.
+    pub required: bool,
+    /// Default value (query params only).
+    pub default: Option<Value>,
+    /// Documentation.
+    pub description: Option<String>,
+    /// Constraints.
+    pub constraints: Constraints,
+}
+
+/// Where a parameter is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ParamSource {
+    /// A `{placeholder}` in the path.
+    Path,
+    /// The query string.
+    Query,
+}
+
+/// HTTP methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Method {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// PATCH
+    Patch,
+    /// DELETE
+    Delete,
+}
+
+impl Method {
+    /// Upper-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// The REST binding of an operation.
+#[derive(Debug, Clone)]
+pub struct Rest {
+    /// Method.
+    pub method: Method,
+    /// Full path: domain prefix + operation path, e.g. `/books/{book_id}`.
+    pub path: String,
+    /// Success status code (POST 201, DELETE 204, else 200 unless set).
+    pub status: u16,
+}
+
+/// The event binding of an operation.
+#[derive(Debug, Clone, Default)]
+pub struct OperationEvents {
+    /// Event consumed.
+    pub subscribe: Option<String>,
+    /// Event the output is published to after success.
+    pub publish_on_success: Option<String>,
+    /// Event an error report is published to on failure.
+    pub publish_on_error: Option<String>,
+}
+
+/// One `consumes` entry of a manifest.
+#[derive(Debug, Clone)]
+pub struct Consume {
+    /// The called service.
+    pub service: String,
+    /// Its domain.
+    pub domain: String,
+    /// The operations called; resolved from "all" when the manifest listed none.
+    pub operations: Vec<String>,
+}

@@ -1,0 +1,37 @@
+//! `specgen.toml`: optional project settings.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// Project settings (`specgen.toml`, optional).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "specgen.toml")]
+pub struct ConfigFile {
+    /// Targets to generate (default: all). Known: `pydantic`.
+    pub targets: Option<Vec<String>>,
+    /// Python settings.
+    #[serde(default)]
+    pub python: PythonConfig,
+    /// Output roots, relative to the output directory.
+    #[serde(default)]
+    pub paths: PathsConfig,
+}
+
+/// Python settings.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PythonConfig {
+    /// Python version the generated code targets, `"3.11"` or later (default `"3.11"`).
+    pub version: Option<String>,
+}
+
+/// Output roots.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PathsConfig {
+    /// The shared generated Python package (default `shared/shared/generated`).
+    pub shared_package: Option<String>,
+    /// The directory holding one directory per service (default `services`).
+    pub services_dir: Option<String>,
+}

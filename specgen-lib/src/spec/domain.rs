@@ -1,0 +1,163 @@
+//! `services/<svc>/spec/<domain>.yaml`: one domain's operations, REST and/or events.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::models::TypeExpr;
+use super::{string_or_map, Num, Spanned};
+
+/// One domain of a service (`services/<svc>/spec/<domain>.yaml`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "specgen domain spec")]
+pub struct DomainFile {
+    /// Informational; must equal the file stem if present.
+    pub domain: Option<Spanned<String>>,
+    /// Domain-wide settings.
+    pub config: Option<DomainConfig>,
+    /// Operations by snake_case name (their `operationId` and method name), in generation order.
+    #[serde(default)]
+    pub operations: IndexMap<Spanned<String>, OperationSpec>,
+}
+
+/// Domain-wide settings.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DomainConfig {
+    /// REST settings shared by the domain's operations.
+    pub rest: Option<RestConfig>,
+}
+
+/// REST settings of a domain.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RestConfig {
+    /// Path prefix of every operation, e.g. `/books` (empty or starting with `/`).
+    pub prefix: Option<Spanned<String>>,
+    /// OpenAPI tags of every operation.
+    pub tags: Option<Vec<String>>,
+}
+
+/// One operation.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OperationSpec {
+    /// One-line summary (OpenAPI `summary`, docstrings).
+    pub summary: Option<String>,
+    /// Longer description.
+    pub description: Option<String>,
+    /// Request body or consumed message: a model or variant class name.
+    pub input: Option<Spanned<String>>,
+    /// Response body: a model or variant class, or `list[...]` of one. Absent = no body.
+    pub output: Option<Spanned<String>>,
+    /// Path and query parameters.
+    #[serde(default)]
+    pub params: Vec<ParamDef>,
+    /// REST binding.
+    pub rest: Option<Spanned<RestSpec>>,
+    /// Event binding.
+    pub events: Option<Spanned<OperationEventsSpec>>,
+}
+
+/// A parameter: a bare name (a required `string` path parameter) or a map.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(untagged)]
+pub enum ParamDef {
+    /// A bare name: a required string path parameter.
+    Short(Spanned<String>),
+    /// The full form.
+    Full(ParamSpec),
+}
+string_or_map!(ParamDef, "a parameter name or a parameter map");
+
+/// A parameter in its full form.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParamSpec {
+    /// Name; for path parameters, the `{placeholder}` in the path.
+    pub name: Spanned<String>,
+    /// Type (default `string`): a primitive, an enum, or for query parameters a list of either.
+    #[serde(rename = "type")]
+    pub ty: Option<TypeExpr>,
+    /// Where the value comes from (default `path`).
+    pub source: Option<Spanned<ParamSource>>,
+    /// Whether the parameter must be given (default true; path parameters always are).
+    pub required: Option<Spanned<bool>>,
+    /// Default value (query parameters).
+    pub default: Option<Spanned<serde_json::Value>>,
+    /// Documentation.
+    pub description: Option<String>,
+    /// Minimum (inclusive).
+    pub ge: Option<Spanned<Num>>,
+    /// Minimum (exclusive).
+    pub gt: Option<Spanned<Num>>,
+    /// Maximum (inclusive).
+    pub le: Option<Spanned<Num>>,
+    /// Maximum (exclusive).
+    pub lt: Option<Spanned<Num>>,
+    /// Minimum string length.
+    pub min_length: Option<Spanned<u64>>,
+    /// Maximum string length.
+    pub max_length: Option<Spanned<u64>>,
+    /// Regular expression.
+    pub pattern: Option<Spanned<String>>,
+    /// Enum values, only with `type: enum`.
+    pub values: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+/// Where a parameter is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ParamSource {
+    /// A `{placeholder}` in the path.
+    Path,
+    /// The query string.
+    Query,
+}
+
+/// The REST binding of an operation.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RestSpec {
+    /// HTTP method.
+    pub method: Spanned<HttpMethod>,
+    /// Path after the domain prefix: `""`, `/{book_id}`…
+    #[serde(default)]
+    pub path: Option<Spanned<String>>,
+    /// Success status (default: POST 201, DELETE 204, otherwise 200).
+    pub status: Option<Spanned<u16>>,
+}
+
+/// HTTP methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum HttpMethod {
+    /// GET
+    #[serde(alias = "get")]
+    Get,
+    /// POST
+    #[serde(alias = "post")]
+    Post,
+    /// PUT
+    #[serde(alias = "put")]
+    Put,
+    /// PATCH
+    #[serde(alias = "patch")]
+    Patch,
+    /// DELETE
+    #[serde(alias = "delete")]
+    Delete,
+}
+
+/// The event binding of an operation.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OperationEventsSpec {
+    /// Event (Redis Stream) this operation consumes; needs `input`.
+    pub subscribe: Option<Spanned<String>>,
+    /// Event the output is published to after success; needs `output`.
+    pub publish_on_success: Option<Spanned<String>>,
+    /// Event an error report is published to when the operation fails.
+    pub publish_on_error: Option<Spanned<String>>,
+}

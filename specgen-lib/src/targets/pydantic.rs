@@ -1,0 +1,17 @@
+//! `schemas.py`: Pydantic models, variant classes and enums. (Being written.)
+
+use crate::fileset::FileSet;
+use crate::ir::Ir;
+use crate::load::InputNames;
+
+use super::{Options, OutputPath, RenderError};
+
+/// Renders `schemas.py` and the package `__init__.py`.
+pub fn render(_ir: &Ir, _opts: &Options) -> Result<FileSet, RenderError> {
+    Ok(FileSet::new())
+}
+
+/// The paths [`render`] writes.
+pub fn outputs(_names: &InputNames, _opts: &Options) -> Vec<OutputPath> {
+    Vec::new()
+}

@@ -1,0 +1,1 @@
+//! Validate: every semantic rule of the spec format; lowers raw specs to the IR.
