@@ -159,7 +159,13 @@ impl Diagnostic {
         Self::new(Severity::Warning, code, message, span, label)
     }
 
-    fn new(severity: Severity, code: &'static str, message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
+    fn new(
+        severity: Severity,
+        code: &'static str,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             code,
             severity,

@@ -137,7 +137,9 @@ pub fn names_of(paths: &[Utf8PathBuf]) -> Result<InputNames, Vec<String>> {
             Ok(SpecKind::Services) => names.services_file = Some(path.clone()),
             Ok(SpecKind::Models) => names.models = Some(path.clone()),
             Ok(SpecKind::Events) => names.events = Some(path.clone()),
-            Ok(SpecKind::Manifest { service }) => names.services.entry(service).or_default().manifest = Some(path.clone()),
+            Ok(SpecKind::Manifest { service }) => {
+                names.services.entry(service).or_default().manifest = Some(path.clone())
+            }
             Ok(SpecKind::Domain { service, domain }) => {
                 names.services.entry(service).or_default().domains.insert(domain, path.clone());
             }
@@ -169,10 +171,10 @@ impl Loaded {
     }
 }
 
-/// Finds and reads the spec files.
-pub fn load(input: &Input) -> Result<Loaded, Diagnostics> {
+/// Finds the spec files without reading them: the root and the root-relative paths, sorted.
+pub fn discover(input: &Input) -> Result<(Utf8PathBuf, InputNames), Diagnostics> {
     let (root, mut relative) = match input {
-        Input::Root(root) => (root.clone(), walk(root).map_err(|d| only(d))?),
+        Input::Root(root) => (root.clone(), walk(root).map_err(only)?),
         Input::Files { root, files } => (root.clone(), relativize(root, files)?),
     };
     relative.sort();
@@ -181,9 +183,22 @@ pub fn load(input: &Input) -> Result<Loaded, Diagnostics> {
         sources: Sources::default(),
         items: errors
             .into_iter()
-            .map(|e| no_span_error("E0004", e, "pass only spec files; see `specgen --help` for the layout"))
+            .map(|e| {
+                no_span_error(
+                    "E0004",
+                    e,
+                    "service directories and domain files have snake_case names; spec/ holds only `.yaml` specs (see `specgen --help` for the layout)",
+                )
+            })
             .collect(),
     })?;
+    Ok((root, names))
+}
+
+/// Finds and reads the spec files.
+pub fn load(input: &Input) -> Result<Loaded, Diagnostics> {
+    let (root, names) = discover(input)?;
+    let relative = names.all_paths();
     let mut loaded = Loaded { sources: Sources::default(), names, root: root.clone() };
     let mut problems = Vec::new();
     for path in &relative {
@@ -192,7 +207,11 @@ pub fn load(input: &Input) -> Result<Loaded, Diagnostics> {
             Ok(text) => {
                 loaded.sources.add(path.clone(), text);
             }
-            Err(ReadError::Io(e)) => problems.push(no_span_error("E0005", format!("cannot read `{path}`: {e}"), "check that the file exists and is readable")),
+            Err(ReadError::Io(e)) => problems.push(no_span_error(
+                "E0005",
+                format!("cannot read `{path}`: {e}"),
+                "check that the file exists and is readable",
+            )),
             Err(ReadError::TooLarge(n)) => problems.push(no_span_error(
                 "E0006",
                 format!("`{path}` is {n} bytes; spec files are limited to {MAX_FILE_BYTES} bytes"),
@@ -201,8 +220,13 @@ pub fn load(input: &Input) -> Result<Loaded, Diagnostics> {
             Err(ReadError::NotUtf8 { text, valid_up_to }) => {
                 let id = loaded.sources.add(path.clone(), text);
                 problems.push(
-                    Diagnostic::error("E0007", format!("`{path}` is not valid UTF-8"), Span::new(id, valid_up_to..valid_up_to + 1), "invalid byte here")
-                        .with_help("save the file as UTF-8"),
+                    Diagnostic::error(
+                        "E0007",
+                        format!("`{path}` is not valid UTF-8"),
+                        Span::new(id, valid_up_to..valid_up_to + 1),
+                        "invalid byte here",
+                    )
+                    .with_help("save the file as UTF-8"),
                 );
             }
         }
@@ -220,7 +244,14 @@ fn only(d: Diagnostic) -> Diagnostics {
 
 /// A diagnostic about something that is not inside a file (a path, an argument).
 pub(crate) fn no_span_error(code: &'static str, message: String, help: &str) -> Diagnostic {
-    Diagnostic { code, severity: crate::Severity::Error, message, labels: Vec::new(), help: Some(help.to_string()), notes: Vec::new() }
+    Diagnostic {
+        code,
+        severity: crate::Severity::Error,
+        message,
+        labels: Vec::new(),
+        help: Some(help.to_string()),
+        notes: Vec::new(),
+    }
 }
 
 enum ReadError {
@@ -246,7 +277,11 @@ fn read_text(path: &Utf8Path) -> Result<String, ReadError> {
 /// Lists the spec files under `root`, relative to it. Sorted by the caller.
 fn walk(root: &Utf8Path) -> Result<Vec<Utf8PathBuf>, Diagnostic> {
     if !root.is_dir() {
-        return Err(no_span_error("E0008", format!("project root `{root}` is not a directory"), "run specgen from the project root or pass `--root DIR`"));
+        return Err(no_span_error(
+            "E0008",
+            format!("project root `{root}` is not a directory"),
+            "run specgen from the project root or pass `--root DIR`",
+        ));
     }
     let mut found = Vec::new();
     for name in ["specgen.toml", "services.yml", "shared/spec/models.yaml", "shared/spec/events.yaml"] {
@@ -284,7 +319,11 @@ fn relativize(root: &Utf8Path, files: &[Utf8PathBuf]) -> Result<Vec<Utf8PathBuf>
             match file.strip_prefix(root) {
                 Ok(rel) => rel.to_path_buf(),
                 Err(_) => {
-                    problems.push(no_span_error("E0009", format!("`{file}` is not below the project root `{root}`"), "pass files relative to --root"));
+                    problems.push(no_span_error(
+                        "E0009",
+                        format!("`{file}` is not below the project root `{root}`"),
+                        "pass files relative to --root",
+                    ));
                     continue;
                 }
             }
@@ -293,7 +332,11 @@ fn relativize(root: &Utf8Path, files: &[Utf8PathBuf]) -> Result<Vec<Utf8PathBuf>
         };
         let normal: Vec<&str> = rel.as_str().split(['/', '\\']).filter(|c| !c.is_empty() && *c != ".").collect();
         if normal.contains(&"..") {
-            problems.push(no_span_error("E0009", format!("`{file}` leaves the project root"), "pass files relative to --root, without `..`"));
+            problems.push(no_span_error(
+                "E0009",
+                format!("`{file}` leaves the project root"),
+                "pass files relative to --root, without `..`",
+            ));
             continue;
         }
         out.push(Utf8PathBuf::from(normal.join("/")));

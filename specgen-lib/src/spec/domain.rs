@@ -67,7 +67,7 @@ pub enum ParamDef {
     /// A bare name: a required string path parameter.
     Short(Spanned<String>),
     /// The full form.
-    Full(ParamSpec),
+    Full(Box<ParamSpec>),
 }
 string_or_map!(ParamDef, "a parameter name or a parameter map");
 
@@ -129,8 +129,8 @@ pub struct RestSpec {
     pub status: Option<Spanned<u16>>,
 }
 
-/// HTTP methods.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+/// HTTP methods (upper case; lower case is accepted for the template's specs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum HttpMethod {
     /// GET
@@ -148,6 +148,21 @@ pub enum HttpMethod {
     /// DELETE
     #[serde(alias = "delete")]
     Delete,
+}
+
+// Written by hand because schemars does not list serde aliases: the schema must accept
+// exactly what the reader accepts.
+impl JsonSchema for HttpMethod {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "HttpMethod".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "HTTP method.",
+            "type": "string",
+            "enum": ["GET", "POST", "PUT", "PATCH", "DELETE", "get", "post", "put", "patch", "delete"]
+        })
+    }
 }
 
 /// The event binding of an operation.

@@ -105,7 +105,11 @@ macro_rules! string_or_map {
 }
 pub(crate) use string_or_map;
 
-pub(crate) fn shape_variant<'de, A, T, S, F>(data: A, short: impl FnOnce(S) -> T, full: impl FnOnce(F) -> T) -> Result<T, A::Error>
+pub(crate) fn shape_variant<'de, A, T, S, F>(
+    data: A,
+    short: impl FnOnce(S) -> T,
+    full: impl FnOnce(F) -> T,
+) -> Result<T, A::Error>
 where
     A: EnumAccess<'de>,
     S: Deserialize<'de>,

@@ -37,7 +37,7 @@ pub enum FieldDef {
     /// A bare type string: `string`, `list[Tag]`, a model or variant class name.
     Short(Spanned<String>),
     /// The full form.
-    Full(FieldSpec),
+    Full(Box<FieldSpec>),
 }
 string_or_map!(FieldDef, "a type string or a field map");
 

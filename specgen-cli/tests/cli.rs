@@ -1,0 +1,193 @@
+//! The `specgen` binary: exit codes, nothing written on bad input, generate/check/outputs
+//! agree, no-op regeneration rewrites nothing, `--help` of every command.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn specgen(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_specgen")).args(args).env("NO_COLOR", "1").output().unwrap()
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Every file under `dir` with its bytes and modification time, sorted by path.
+fn snapshot_tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(entry.path());
+            } else {
+                let meta = entry.metadata().unwrap();
+                out.push((entry.path(), std::fs::read(entry.path()).unwrap(), meta.modified().unwrap()));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+#[test]
+fn every_bad_fixture_exits_1_and_writes_nothing() {
+    let bad = repo().join("specgen-lib/tests/fixtures/bad");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&bad).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        copy_dir(&dir, tmp.path());
+        let before = snapshot_tree(tmp.path());
+        let root = tmp.path().to_str().unwrap();
+        let out = specgen(&["generate", "--root", root]);
+        assert_eq!(out.status.code(), Some(1), "{}: {}", dir.display(), String::from_utf8_lossy(&out.stderr));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("error["), "{}: no error printed: {stderr}", dir.display());
+        assert_eq!(snapshot_tree(tmp.path()), before, "{}: files were written or touched", dir.display());
+        count += 1;
+    }
+    assert!(count >= 40);
+}
+
+#[test]
+fn generate_then_check_then_noop_regeneration() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("examples/bookshelf"), tmp.path());
+    let root = tmp.path().to_str().unwrap();
+    let out = specgen(&["generate", "--root", root]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed = String::from_utf8(specgen(&["outputs", "--root", root]).stdout).unwrap();
+    assert!(!listed.is_empty());
+    for path in listed.lines() {
+        assert!(tmp.path().join(path).is_file(), "`outputs` lists {path}, which generate did not write");
+    }
+    let check = specgen(&["check", "--root", root]);
+    assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stderr));
+
+    // A no-op regeneration rewrites nothing: bytes and mtimes are unchanged.
+    let before = snapshot_tree(tmp.path());
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    assert_eq!(specgen(&["generate", "--root", root]).status.code(), Some(0));
+    assert_eq!(snapshot_tree(tmp.path()), before);
+
+    // Drift: edit a generated file, check fails with a diff and writes nothing.
+    let first = tmp.path().join(listed.lines().next().unwrap());
+    let mut text = std::fs::read_to_string(&first).unwrap();
+    text.push_str("# edited by hand\n");
+    std::fs::write(&first, &text).unwrap();
+    let check = specgen(&["check", "--root", root]);
+    assert_eq!(check.status.code(), Some(1));
+    let diff = String::from_utf8_lossy(&check.stdout);
+    assert!(diff.contains("-# edited by hand"), "diff missing the edit: {diff}");
+    assert_eq!(std::fs::read_to_string(&first).unwrap(), text);
+}
+
+#[test]
+fn explicit_file_mode_matches_the_walk() {
+    let example = repo().join("examples/bookshelf");
+    let ex = example.to_str().unwrap();
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    assert_eq!(
+        specgen(&["generate", "--root", ex, "--out", a.path().to_str().unwrap(), "--no-scaffolds"]).status.code(),
+        Some(0)
+    );
+    let mut args = vec!["generate", "--root", ex, "--out", b.path().to_str().unwrap(), "--no-scaffolds"];
+    let specs = [
+        "services/tg_bot/spec/manifest.yaml",
+        "shared/spec/models.yaml",
+        "services.yml",
+        "shared/spec/events.yaml",
+        "services/backend/spec/books.yaml",
+        "services/backend/spec/authors.yaml",
+        "services/notifications/spec/reading.yaml",
+        "services/notifications/spec/manifest.yaml",
+    ];
+    for s in specs {
+        args.push("--spec");
+        args.push(s);
+    }
+    let out = specgen(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let strip = |t: Vec<(PathBuf, Vec<u8>, std::time::SystemTime)>, base: &Path| -> Vec<(PathBuf, Vec<u8>)> {
+        t.into_iter().map(|(p, bytes, _)| (p.strip_prefix(base).unwrap().to_path_buf(), bytes)).collect()
+    };
+    assert_eq!(strip(snapshot_tree(a.path()), a.path()), strip(snapshot_tree(b.path()), b.path()));
+}
+
+#[test]
+fn outputs_reads_names_not_content() {
+    // A project whose models.yaml is broken still has a well-defined list of outputs: build
+    // systems declare outputs before any spec is validated.
+    let dir = repo().join("specgen-lib/tests/fixtures/bad/yaml-unclosed-flow-map");
+    let out = specgen(&["outputs", "--root", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed = String::from_utf8(out.stdout).unwrap();
+    assert!(listed.lines().any(|l| l.ends_with("schemas.py")), "{listed}");
+}
+
+#[test]
+fn oversized_spec_file_is_rejected_before_parsing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = tmp.path().join("shared/spec");
+    std::fs::create_dir_all(&spec).unwrap();
+    // 9 MiB of comments: valid YAML, but over the 8 MiB limit.
+    let line = format!("# {}\n", "x".repeat(1021));
+    std::fs::write(spec.join("models.yaml"), line.repeat(9 * 1024)).unwrap();
+    let before = snapshot_tree(tmp.path());
+    let out = specgen(&["generate", "--root", tmp.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("error[E0006]") && stderr.contains("shared/spec/models.yaml"), "{stderr}");
+    assert_eq!(snapshot_tree(tmp.path()), before);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(specgen(&["generate", "--no-such-flag"]).status.code(), Some(2));
+    assert_eq!(specgen(&["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn json_message_format_is_one_object_per_line() {
+    let dir = repo().join("specgen-lib/tests/fixtures/bad/unknown-key-in-field");
+    let out = specgen(&["validate", "--root", dir.to_str().unwrap(), "--message-format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    for line in stdout.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["code"], "E0003");
+        assert_eq!(v["labels"][0]["file"], "shared/spec/models.yaml");
+    }
+    assert!(!stdout.is_empty());
+}
+
+#[test]
+fn help_of_every_command() {
+    for cmd in ["validate", "generate", "check", "outputs", "schema"] {
+        let out = specgen(&[cmd, "--help"]);
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("Examples:"), "`{cmd} --help` has no examples");
+        insta::assert_snapshot!(format!("help_{cmd}"), text);
+    }
+    insta::assert_snapshot!("help", String::from_utf8(specgen(&["--help"]).stdout).unwrap());
+}

@@ -1,0 +1,404 @@
+//! The fleet: services.yml, the services' domains and manifests, and the rules across them
+//! (unique operation names and routes per service, manifest references, depends_on).
+
+use std::collections::BTreeMap;
+
+use crate::diagnostics::{did_you_mean, Diagnostic, Span};
+use crate::ir::{Consume, DependsCondition, Ir, Method, Service, ServiceKind};
+use crate::load::{is_snake_identifier, Loaded};
+use crate::spec::services::{self as spec, ServiceType};
+
+use super::rest::lower_domain;
+use super::{Ctx, Parsed};
+
+/// Infrastructure every fleet may depend on without declaring it.
+pub const BUILTIN_INFRASTRUCTURE: [&str; 2] = ["postgres", "redis"];
+
+/// Lowers services (from services.yml, or the service directories without it), their domains
+/// and manifests, and checks the rules across them.
+pub(crate) fn lower(ctx: &mut Ctx, parsed: &Parsed, loaded: &Loaded, ir: &mut Ir) {
+    let mut services: BTreeMap<String, Service> = BTreeMap::new();
+    if let Some((_, file)) = &parsed.services {
+        lower_services_file(ctx, file, &mut services);
+        check_depends_cycles(ctx, file, &services);
+    }
+    // Services that have spec files: must be declared when services.yml exists.
+    for (name, files) in &loaded.names.services {
+        if services.contains_key(name) {
+            continue;
+        }
+        if let (Some((id, _)), Some(first)) = (&parsed.services, files.domains.values().chain(&files.manifest).next()) {
+            let declared: Vec<&str> = services.keys().map(String::as_str).collect();
+            let span = loaded.file(first).map(Span::file_start).unwrap_or(Span::file_start(*id));
+            ctx.push(
+                Diagnostic::error(
+                    "E0415",
+                    format!("service `{name}` has spec files but is not listed in services.yml"),
+                    span,
+                    "spec of an undeclared service",
+                )
+                .with_help(
+                    did_you_mean(name, declared.iter().copied())
+                        .unwrap_or_else(|| format!("add `- {{name: {name}, type: python-fastapi}}` to services.yml")),
+                ),
+            );
+            continue;
+        }
+        services.insert(name.clone(), new_service(name.clone(), ServiceKind::Default));
+    }
+
+    for (service, domain, id, spec) in &parsed.domains {
+        let path = loaded.sources.get(*id).path.clone();
+        let lowered = lower_domain(ctx, ir, domain, &path, spec);
+        if let Some(s) = services.get_mut(service) {
+            s.domains.push(lowered);
+        }
+    }
+    for service in services.values_mut() {
+        service.domains.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    check_unique_operations(ctx, parsed, &services);
+
+    for (service, id, manifest) in &parsed.manifests {
+        let consumes = lower_manifest(ctx, service, manifest, &services);
+        if let Some(s) = services.get_mut(service) {
+            s.consumes = consumes;
+            s.manifest_file = Some(loaded.sources.get(*id).path.clone());
+        }
+    }
+    ir.services = services.into_values().collect();
+}
+
+fn new_service(name: String, kind: ServiceKind) -> Service {
+    Service {
+        name,
+        kind,
+        description: None,
+        dev_template: true,
+        scaffold: true,
+        depends_on: Vec::new(),
+        profiles: Vec::new(),
+        domains: Vec::new(),
+        consumes: Vec::new(),
+        manifest_file: None,
+    }
+}
+
+fn lower_services_file(ctx: &mut Ctx, file: &spec::ServicesFile, services: &mut BTreeMap<String, Service>) {
+    if let Some(v) = &file.version {
+        if v.value != 2 {
+            ctx.push(
+                Diagnostic::error(
+                    "E0410",
+                    format!("services.yml version {} is not supported", v.value),
+                    v.span,
+                    "unsupported version",
+                )
+                .with_help("write `version: 2`"),
+            );
+        }
+    }
+    let mut spans: BTreeMap<String, Span> = BTreeMap::new();
+    for entry in &file.services {
+        let s = &entry.value;
+        let name = &s.name;
+        if !is_snake_identifier(name) {
+            ctx.push(
+                Diagnostic::error(
+                    "E0411",
+                    format!("service name `{}` is not snake_case", name.value),
+                    name.span,
+                    "not snake_case",
+                )
+                .with_help(
+                    "service names are directory names and Python identifiers: lower-case letters, digits and `_`",
+                ),
+            );
+            continue;
+        }
+        if BUILTIN_INFRASTRUCTURE.contains(&name.value.as_str()) {
+            ctx.push(
+                Diagnostic::error(
+                    "E0416",
+                    format!("`{}` is built-in infrastructure, not a service", name.value),
+                    name.span,
+                    "reserved name",
+                )
+                .with_help("remove the entry; depend on it with `depends_on` instead"),
+            );
+            continue;
+        }
+        if let Some(first) = spans.get(&name.value) {
+            ctx.push(
+                Diagnostic::error(
+                    "E0412",
+                    format!("service `{}` is listed twice", name.value),
+                    name.span,
+                    "again here",
+                )
+                .with_label(*first, "first here")
+                .with_help("remove one entry"),
+            );
+            continue;
+        }
+        spans.insert(name.value.clone(), name.span);
+        let kind = match s.ty.as_ref().map(|t| t.value) {
+            Some(ServiceType::PythonFastapi) => ServiceKind::PythonFastapi,
+            Some(ServiceType::PythonFaststream) => ServiceKind::PythonFaststream,
+            Some(ServiceType::Python) => ServiceKind::Python,
+            Some(ServiceType::Node) => ServiceKind::Node,
+            Some(ServiceType::Default) | None => ServiceKind::Default,
+        };
+        let mut service = new_service(name.value.clone(), kind);
+        service.description = s.description.clone();
+        service.dev_template = s.dev_template.unwrap_or(true);
+        service.scaffold = s.scaffold.unwrap_or(true);
+        service.profiles = s.profiles.clone();
+        services.insert(name.value.clone(), service);
+    }
+    // depends_on once every name is known (a service may depend on one listed after it).
+    for entry in &file.services {
+        let s = &entry.value;
+        // Only the entry that defined the service (duplicates were reported above).
+        if spans.get(&s.name.value).is_none_or(|first| first.start != s.name.span.start) {
+            continue;
+        }
+        let mut depends = Vec::new();
+        for (target, condition) in &s.depends_on {
+            if target.value == s.name.value {
+                ctx.push(
+                    Diagnostic::error(
+                        "E0414",
+                        format!("service `{}` depends on itself", target.value),
+                        target.span,
+                        "self-dependency",
+                    )
+                    .with_help("remove this entry"),
+                );
+                continue;
+            }
+            if !services.contains_key(&target.value) && !BUILTIN_INFRASTRUCTURE.contains(&target.value.as_str()) {
+                let candidates: Vec<&str> = services.keys().map(String::as_str).chain(BUILTIN_INFRASTRUCTURE).collect();
+                ctx.push(
+                    Diagnostic::error(
+                        "E0413",
+                        format!("`{}` depends on unknown service `{}`", s.name.value, target.value),
+                        target.span,
+                        "not a service or built-in infrastructure",
+                    )
+                    .with_help(
+                        did_you_mean(&target.value, candidates.iter().copied())
+                            .unwrap_or_else(|| "known infrastructure: postgres, redis".into()),
+                    ),
+                );
+                continue;
+            }
+            let condition = match condition.value {
+                spec::DependsCondition::ServiceStarted => DependsCondition::Started,
+                spec::DependsCondition::ServiceHealthy => DependsCondition::Healthy,
+            };
+            depends.push((target.value.clone(), condition));
+        }
+        if let Some(service) = services.get_mut(&s.name.value) {
+            service.depends_on = depends;
+        }
+    }
+}
+
+/// Compose cannot start services that wait for each other: report each depends_on cycle once.
+fn check_depends_cycles(ctx: &mut Ctx, file: &spec::ServicesFile, services: &BTreeMap<String, Service>) {
+    let span_of = |from: &str, to: &str| -> Option<Span> {
+        let entry = file.services.iter().find(|e| e.value.name.value == from)?;
+        entry.value.depends_on.keys().find(|k| k.value == to).map(|k| k.span)
+    };
+    let mut reported: Vec<Vec<String>> = Vec::new();
+    for start in services.keys() {
+        // Depth-first search from `start` for a path back to it, in name order (deterministic).
+        let mut stack: Vec<(String, usize)> = vec![(start.clone(), 0)];
+        while let Some((node, next)) = stack.last().cloned() {
+            let deps: Vec<&String> =
+                services.get(&node).map(|s| s.depends_on.iter().map(|(d, _)| d).collect()).unwrap_or_default();
+            if next >= deps.len() {
+                stack.pop();
+                continue;
+            }
+            stack.last_mut().expect("non-empty").1 += 1;
+            let dep = deps[next].clone();
+            if dep == *start {
+                let mut cycle: Vec<String> = stack.iter().map(|(n, _)| n.clone()).collect();
+                let mut key = cycle.clone();
+                key.sort();
+                if !reported.contains(&key) {
+                    reported.push(key);
+                    cycle.push(start.clone());
+                    if let Some(span) = span_of(&node, &dep) {
+                        ctx.push(
+                            Diagnostic::error("E0417", format!("depends_on cycle: {}", cycle.join(" -> ")), span, "closes the cycle")
+                                .with_help("compose cannot start services that wait for each other; remove one of the dependencies"),
+                        );
+                    }
+                }
+            } else if services.contains_key(&dep) && !stack.iter().any(|(n, _)| *n == dep) {
+                stack.push((dep, 0));
+            }
+        }
+    }
+}
+
+/// Operation names are unique within a service (they are operationIds and client method
+/// names), and so are method + full path.
+fn check_unique_operations(ctx: &mut Ctx, parsed: &Parsed, services: &BTreeMap<String, Service>) {
+    for service in services.values() {
+        let mut names: BTreeMap<&str, Span> = BTreeMap::new();
+        let mut routes: BTreeMap<(Method, String), (Span, &str)> = BTreeMap::new();
+        for (_, _, _, spec) in parsed.domains.iter().filter(|(svc, ..)| svc == &service.name) {
+            for op_name in spec.operations.keys() {
+                if let Some(first) = names.get(op_name.value.as_str()) {
+                    ctx.push(
+                        Diagnostic::error("E0218", format!("operation `{}` is defined twice in service `{}`", op_name.value, service.name), op_name.span, "again here")
+                            .with_label(*first, "first here")
+                            .with_help("operation names are unique within a service: they become operationIds and client method names"),
+                    );
+                } else {
+                    names.insert(op_name.value.as_str(), op_name.span);
+                }
+            }
+        }
+        for domain in &service.domains {
+            for op in &domain.operations {
+                let Some(rest) = &op.rest else { continue };
+                let Some(&span) = names.get(op.name.as_str()) else { continue };
+                // Why normalise placeholders: `/{id}` and `/{book_id}` are the same route.
+                let shape = normalise_route(&rest.path);
+                if let Some((first, other)) = routes.get(&(rest.method, shape.clone())) {
+                    ctx.push(
+                        Diagnostic::error(
+                            "E0219",
+                            format!("`{} {}` is also served by `{other}`", rest.method.as_str(), rest.path),
+                            span,
+                            "same method and path",
+                        )
+                        .with_label(*first, format!("`{other}` here"))
+                        .with_help("change the path or the method of one of them"),
+                    );
+                } else {
+                    routes.insert((rest.method, shape), (span, op.name.as_str()));
+                }
+            }
+        }
+    }
+}
+
+fn normalise_route(path: &str) -> String {
+    let mut out = String::new();
+    let mut in_placeholder = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                in_placeholder = true;
+                out.push_str("{}");
+            }
+            '}' => in_placeholder = false,
+            _ if in_placeholder => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn lower_manifest(
+    ctx: &mut Ctx,
+    service: &str,
+    manifest: &crate::spec::manifest::ManifestFile,
+    services: &BTreeMap<String, Service>,
+) -> Vec<Consume> {
+    let mut out = Vec::new();
+    for entry in &manifest.consumes {
+        let c = &entry.value;
+        if c.service.value == service {
+            ctx.push(
+                Diagnostic::error(
+                    "E0404",
+                    format!("service `{service}` consumes itself"),
+                    c.service.span,
+                    "self-consumption",
+                )
+                .with_help("call your own code directly, not through a client"),
+            );
+            continue;
+        }
+        let Some(target) = services.get(&c.service.value) else {
+            ctx.push(
+                Diagnostic::error(
+                    "E0401",
+                    format!("unknown service `{}`", c.service.value),
+                    c.service.span,
+                    "not a service of the fleet",
+                )
+                .with_help_opt(did_you_mean(&c.service.value, services.keys().map(String::as_str))),
+            );
+            continue;
+        };
+        let Some(domain) = target.domains.iter().find(|d| d.name == c.domain.value) else {
+            ctx.push(
+                Diagnostic::error(
+                    "E0402",
+                    format!("service `{}` has no domain `{}`", target.name, c.domain.value),
+                    c.domain.span,
+                    "unknown domain",
+                )
+                .with_help(
+                    did_you_mean(&c.domain.value, target.domains.iter().map(|d| d.name.as_str())).unwrap_or_else(
+                        || {
+                            format!(
+                                "domains of `{}`: {}",
+                                target.name,
+                                target.domains.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")
+                            )
+                        },
+                    ),
+                ),
+            );
+            continue;
+        };
+        let rest_ops: Vec<&str> =
+            domain.operations.iter().filter(|o| o.rest.is_some()).map(|o| o.name.as_str()).collect();
+        let operations = match &c.operations {
+            Some(list) if !list.is_empty() => {
+                let mut chosen = Vec::new();
+                for op in list {
+                    if rest_ops.contains(&op.value.as_str()) {
+                        chosen.push(op.value.clone());
+                    } else if domain.operations.iter().any(|o| o.name == op.value) {
+                        ctx.push(
+                            Diagnostic::error(
+                                "E0403",
+                                format!(
+                                    "operation `{}` of `{}/{}` has no REST binding",
+                                    op.value, target.name, domain.name
+                                ),
+                                op.span,
+                                "not callable over REST",
+                            )
+                            .with_help("clients call REST operations; subscribe to its events instead"),
+                        );
+                    } else {
+                        ctx.push(
+                            Diagnostic::error(
+                                "E0403",
+                                format!("`{}/{}` has no operation `{}`", target.name, domain.name, op.value),
+                                op.span,
+                                "unknown operation",
+                            )
+                            .with_help_opt(did_you_mean(&op.value, rest_ops.iter().copied())),
+                        );
+                    }
+                }
+                chosen
+            }
+            _ => rest_ops.iter().map(|s| s.to_string()).collect(),
+        };
+        out.push(Consume { service: target.name.clone(), domain: domain.name.clone(), operations });
+    }
+    out
+}

@@ -1,0 +1,226 @@
+//! models.yaml: model and field names, variants, the final field list of every class.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostics::{did_you_mean, Diagnostic, Span};
+use crate::ir::{Class, Field, Ir, Model};
+use crate::spec::models::{FieldDef, FieldSpec, ModelsFile, TypeExpr};
+use crate::spec::Spanned;
+
+use super::types::Owner;
+use super::values::RawConstraints;
+use super::{is_identifier, is_pascal, Ctx};
+
+/// Variants whose classes drop readonly fields: they describe what a client sends.
+pub(crate) const INPUT_VARIANTS: [&str; 3] = ["Create", "Update", "Patch"];
+
+/// Checks models.yaml and fills `ir.models` and `ir.classes`.
+pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir) {
+    // Pass 1: every class name, so references (also recursive ones) resolve in pass 2.
+    let mut defined: BTreeMap<String, Span> = BTreeMap::new();
+    for (name, model) in &file.models {
+        if !is_pascal(name) {
+            ctx.push(
+                Diagnostic::error(
+                    "E0101",
+                    format!("model name `{}` is not PascalCase", name.value),
+                    name.span,
+                    "not PascalCase",
+                )
+                .with_help(
+                    "model names start with an upper-case letter and contain only letters and digits, e.g. `BookCopy`",
+                ),
+            );
+        }
+        declare(ctx, &mut defined, name.value.clone(), name.span, "model");
+        for (variant, _) in &model.variants {
+            if !is_pascal(variant) {
+                ctx.push(
+                    Diagnostic::error(
+                        "E0101",
+                        format!("variant name `{}` is not PascalCase", variant.value),
+                        variant.span,
+                        "not PascalCase",
+                    )
+                    .with_help("variant names look like `Create`, `Read`, `Summary`"),
+                );
+            }
+            declare(ctx, &mut defined, format!("{}{}", name.value, variant.value), variant.span, "variant class");
+        }
+    }
+    ctx.class_names = defined.keys().cloned().collect();
+
+    // Pass 2: fields, then classes.
+    for (name, model) in &file.models {
+        let mut fields: Vec<(Spanned<String>, Field)> = Vec::new();
+        for (field_name, def) in &model.fields {
+            if let Some(field) = lower_field(ctx, &name.value, field_name, def) {
+                fields.push((field_name.clone(), field));
+            }
+        }
+        let mut variants = Vec::new();
+        ctx.class_index.insert(name.value.clone(), ir.classes.len());
+        ir.classes.push(Class {
+            name: name.value.clone(),
+            model: name.value.clone(),
+            variant: None,
+            description: model.description.clone(),
+            fields: fields.iter().map(|(_, f)| f.clone()).collect(),
+        });
+        for (variant, spec) in &model.variants {
+            let class_name = format!("{}{}", name.value, variant.value);
+            let known: Vec<&str> = model.fields.keys().map(|k| k.value.as_str()).collect();
+            for listed in spec.exclude.iter().chain(&spec.optional) {
+                if !known.contains(&listed.value.as_str()) {
+                    ctx.push(
+                        Diagnostic::error(
+                            "E0104",
+                            format!("variant `{}` names unknown field `{}`", variant.value, listed.value),
+                            listed.span,
+                            format!("not a field of `{}`", name.value),
+                        )
+                        .with_help_opt(did_you_mean(&listed.value, known.iter().copied())),
+                    );
+                }
+            }
+            for opt in &spec.optional {
+                if let Some(ex) = spec.exclude.iter().find(|e| e.value == opt.value) {
+                    ctx.push(
+                        Diagnostic::error(
+                            "E0106",
+                            format!("field `{}` is both excluded and optional in `{}`", opt.value, variant.value),
+                            opt.span,
+                            "optional here",
+                        )
+                        .with_label(ex.span, "excluded here")
+                        .with_help("remove it from one of the lists"),
+                    );
+                }
+            }
+            let drops_readonly = INPUT_VARIANTS.contains(&variant.value.as_str());
+            let class_fields = fields
+                .iter()
+                .filter(|(n, f)| !(spec.exclude.iter().any(|e| e.value == n.value) || (drops_readonly && f.readonly)))
+                .map(|(n, f)| {
+                    let mut f = f.clone();
+                    if spec.optional.iter().any(|o| o.value == n.value) {
+                        f.required = false;
+                    }
+                    f
+                })
+                .collect();
+            ctx.class_index.insert(class_name.clone(), ir.classes.len());
+            ir.classes.push(Class {
+                name: class_name.clone(),
+                model: name.value.clone(),
+                variant: Some(variant.value.clone()),
+                description: model.description.clone(),
+                fields: class_fields,
+            });
+            variants.push(class_name);
+        }
+        ir.models.push(Model { name: name.value.clone(), description: model.description.clone(), variants });
+    }
+}
+
+fn declare(ctx: &mut Ctx, defined: &mut BTreeMap<String, Span>, name: String, span: Span, what: &str) {
+    if let Some(first) = defined.get(&name) {
+        ctx.push(
+            Diagnostic::error(
+                "E0108",
+                format!("class `{name}` is defined twice"),
+                span,
+                format!("this {what} is named `{name}`"),
+            )
+            .with_label(*first, "first defined here")
+            .with_help("a variant `V` of model `M` is the class `MV`; rename the model or the variant"),
+        );
+    } else {
+        defined.insert(name, span);
+    }
+}
+
+fn lower_field(ctx: &mut Ctx, model: &str, name: &Spanned<String>, def: &FieldDef) -> Option<Field> {
+    if !is_identifier(name) || name.value.starts_with('_') {
+        ctx.push(
+            Diagnostic::error("E0105", format!("field name `{}` is not a valid identifier", name.value), name.span, "invalid field name")
+                .with_help("field names are letters, digits and `_`, starting with a letter (a leading `_` makes a private attribute in Pydantic)"),
+        );
+        return None;
+    }
+    let owner =
+        |description: Option<String>| Owner { prefix: model.to_string(), name: name.value.clone(), description };
+    match def {
+        FieldDef::Short(ty) => {
+            let ty = ctx.resolve_type(&TypeExpr::Short(ty.clone()), &owner(None), None)?;
+            Some(Field {
+                name: name.value.clone(),
+                ty,
+                required: true,
+                nullable: false,
+                default: None,
+                readonly: false,
+                description: None,
+                constraints: Default::default(),
+            })
+        }
+        FieldDef::Full(spec) => lower_full_field(ctx, name, spec, &owner(spec.description.clone())),
+    }
+}
+
+fn lower_full_field(ctx: &mut Ctx, name: &Spanned<String>, spec: &FieldSpec, owner: &Owner) -> Option<Field> {
+    if let Some(values) = &spec.values {
+        let is_enum = match &spec.ty {
+            TypeExpr::Short(s) => s.value.trim() == "enum",
+            TypeExpr::Full(t) => t.ty.value == "enum",
+        };
+        if !is_enum {
+            ctx.push(
+                Diagnostic::error(
+                    "E0129",
+                    "`values` is only allowed with `type: enum`",
+                    values.span,
+                    "values on a non-enum field",
+                )
+                .with_help("set `type: enum`, or remove `values`"),
+            );
+        }
+    }
+    let ty = ctx.resolve_type(&spec.ty, owner, spec.values.as_ref())?;
+    let raw = RawConstraints {
+        ge: spec.ge.as_ref(),
+        gt: spec.gt.as_ref(),
+        le: spec.le.as_ref(),
+        lt: spec.lt.as_ref(),
+        min_length: spec.min_length.as_ref(),
+        max_length: spec.max_length.as_ref(),
+        pattern: spec.pattern.as_ref(),
+    };
+    let constraints = ctx.lower_constraints(&ty, &raw);
+    // The template's enum form carries its default inside the type map.
+    let type_default = match &spec.ty {
+        TypeExpr::Full(t) => t.default.as_ref(),
+        TypeExpr::Short(_) => None,
+    };
+    if let (Some(a), Some(b)) = (&spec.default, type_default) {
+        ctx.push(
+            Diagnostic::error("E0114", "two defaults for one field", a.span, "field default")
+                .with_label(b.span, "default inside the type")
+                .with_help("keep one of them"),
+        );
+    }
+    let default = match spec.default.as_ref().or(type_default) {
+        Some(d) => Some(ctx.check_default(&ty, spec.optional, &constraints, d)?),
+        None => None,
+    };
+    Some(Field {
+        name: name.value.clone(),
+        required: !spec.optional && default.is_none(),
+        nullable: spec.optional,
+        ty,
+        default,
+        readonly: spec.readonly,
+        description: spec.description.clone(),
+        constraints,
+    })
+}

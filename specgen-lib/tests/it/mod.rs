@@ -1,0 +1,37 @@
+//! Test index: diagnostics of bad fixtures, targets on good fixtures, determinism, JSON Schemas.
+
+mod determinism;
+mod diagnostics;
+mod python;
+mod schemas;
+mod targets;
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+/// The fixtures directory.
+pub fn fixtures() -> Utf8PathBuf {
+    Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// The repository root.
+pub fn repo_root() -> Utf8PathBuf {
+    Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// Sub-directories of `dir`, sorted.
+pub fn subdirs(dir: &Utf8Path) -> Vec<Utf8PathBuf> {
+    let mut out: Vec<Utf8PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| Utf8PathBuf::try_from(e.unwrap().path()).unwrap())
+        .filter(|p| p.is_dir())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Every project that must load: good fixtures and examples.
+pub fn good_projects() -> Vec<Utf8PathBuf> {
+    let mut all = subdirs(&fixtures().join("good"));
+    all.extend(subdirs(&repo_root().join("examples")));
+    all
+}

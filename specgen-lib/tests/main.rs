@@ -1,0 +1,3 @@
+//! Integration tests of specgen-lib: one binary, one module per concern.
+
+mod it;
