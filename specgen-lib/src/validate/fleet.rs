@@ -205,42 +205,30 @@ fn lower_services_file(ctx: &mut Ctx, file: &spec::ServicesFile, services: &mut 
     }
 }
 
-/// Compose cannot start services that wait for each other: report each depends_on cycle once.
+/// Compose cannot start services that wait for each other: report each depends_on cycle.
 fn check_depends_cycles(ctx: &mut Ctx, file: &spec::ServicesFile, services: &BTreeMap<String, Service>) {
-    let span_of = |from: &str, to: &str| -> Option<Span> {
-        let entry = file.services.iter().find(|e| e.value.name.value == from)?;
-        entry.value.depends_on.keys().find(|k| k.value == to).map(|k| k.span)
-    };
-    let mut reported: Vec<Vec<String>> = Vec::new();
-    for start in services.keys() {
-        // Depth-first search from `start` for a path back to it, in name order (deterministic).
-        let mut stack: Vec<(String, usize)> = vec![(start.clone(), 0)];
-        while let Some((node, next)) = stack.last().cloned() {
-            let deps: Vec<&String> =
-                services.get(&node).map(|s| s.depends_on.iter().map(|(d, _)| d).collect()).unwrap_or_default();
-            if next >= deps.len() {
-                stack.pop();
-                continue;
-            }
-            stack.last_mut().expect("non-empty").1 += 1;
-            let dep = deps[next].clone();
-            if dep == *start {
-                let mut cycle: Vec<String> = stack.iter().map(|(n, _)| n.clone()).collect();
-                let mut key = cycle.clone();
-                key.sort();
-                if !reported.contains(&key) {
-                    reported.push(key);
-                    cycle.push(start.clone());
-                    if let Some(span) = span_of(&node, &dep) {
-                        ctx.push(
-                            Diagnostic::error("E0417", format!("depends_on cycle: {}", cycle.join(" -> ")), span, "closes the cycle")
-                                .with_help("compose cannot start services that wait for each other; remove one of the dependencies"),
-                        );
-                    }
-                }
-            } else if services.contains_key(&dep) && !stack.iter().any(|(n, _)| *n == dep) {
-                stack.push((dep, 0));
-            }
+    let graph: BTreeMap<&str, Vec<&str>> = services
+        .iter()
+        .map(|(name, s)| (name.as_str(), s.depends_on.iter().map(|(d, _)| d.as_str()).collect()))
+        .collect();
+    for cycle in super::cycles::find_cycles(&graph) {
+        let (from, to) = (cycle[cycle.len() - 2], cycle[cycle.len() - 1]);
+        let span = file
+            .services
+            .iter()
+            .find(|e| e.value.name.value == from)
+            .and_then(|e| e.value.depends_on.keys().find(|k| k.value == to))
+            .map(|k| k.span);
+        if let Some(span) = span {
+            ctx.push(
+                Diagnostic::error(
+                    "E0417",
+                    format!("depends_on cycle: {}", cycle.join(" -> ")),
+                    span,
+                    "closes the cycle",
+                )
+                .with_help("compose cannot start services that wait for each other; remove one of the dependencies"),
+            );
         }
     }
 }
@@ -390,7 +378,16 @@ fn lower_manifest(
                                 op.span,
                                 "unknown operation",
                             )
-                            .with_help_opt(did_you_mean(&op.value, rest_ops.iter().copied())),
+                            .with_help(
+                                did_you_mean(&op.value, rest_ops.iter().copied()).unwrap_or_else(|| {
+                                    format!(
+                                        "REST operations of `{}/{}`: {}",
+                                        target.name,
+                                        domain.name,
+                                        rest_ops.join(", ")
+                                    )
+                                }),
+                            ),
                         );
                     }
                 }

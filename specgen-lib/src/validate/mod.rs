@@ -22,6 +22,7 @@ use crate::targets::Options;
 use crate::yaml;
 
 mod config;
+mod cycles;
 mod events;
 mod fleet;
 mod models;

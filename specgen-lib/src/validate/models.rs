@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostics::{did_you_mean, Diagnostic, Span};
-use crate::ir::{Class, Field, Ir, Model};
+use crate::ir::{Class, Field, Ir, Model, TypeRef};
 use crate::spec::models::{FieldDef, FieldSpec, ModelsFile, TypeExpr};
 use crate::spec::Spanned;
 
@@ -51,7 +51,11 @@ pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir) {
     ctx.class_names = defined.keys().cloned().collect();
 
     // Pass 2: fields, then classes.
+    let mut field_spans: BTreeMap<(String, String), Span> = BTreeMap::new();
     for (name, model) in &file.models {
+        for field_name in model.fields.keys() {
+            field_spans.insert((name.value.clone(), field_name.value.clone()), field_name.span);
+        }
         let mut fields: Vec<(Spanned<String>, Field)> = Vec::new();
         for (field_name, def) in &model.fields {
             if let Some(field) = lower_field(ctx, &name.value, field_name, def) {
@@ -120,6 +124,40 @@ pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir) {
             variants.push(class_name);
         }
         ir.models.push(Model { name: name.value.clone(), description: model.description.clone(), variants });
+    }
+    check_required_cycles(ctx, ir, &field_spans);
+}
+
+/// A cycle of required, non-nullable, direct references (A needs a B, which needs an A) has no
+/// finite instance: no JSON document could ever validate. Lists, dicts and nullable fields
+/// break such cycles (an empty list or `null` ends the recursion), so they are allowed.
+fn check_required_cycles(ctx: &mut Ctx, ir: &Ir, field_spans: &BTreeMap<(String, String), Span>) {
+    // Edge class -> referenced class, labelled with the field that makes it.
+    let mut via: BTreeMap<(&str, &str), &Field> = BTreeMap::new();
+    let mut graph: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for class in &ir.classes {
+        let successors = graph.entry(class.name.as_str()).or_default();
+        for field in class.fields.iter().filter(|f| f.required && !f.nullable) {
+            if let TypeRef::Class(target) = &field.ty {
+                successors.push(target.as_str());
+                via.entry((class.name.as_str(), target.as_str())).or_insert(field);
+            }
+        }
+    }
+    for cycle in super::cycles::find_cycles(&graph) {
+        let (last, closing) = (cycle[cycle.len() - 2], cycle[cycle.len() - 1]);
+        let field = via[&(last, closing)];
+        let model = &ir.classes[ctx.class_index[last]].model;
+        let Some(&span) = field_spans.get(&(model.clone(), field.name.clone())) else { continue };
+        ctx.push(
+            Diagnostic::error(
+                "E0130",
+                format!("required fields form a cycle: {}", cycle.join(" -> ")),
+                span,
+                "required reference closing the cycle",
+            )
+            .with_help("no finite value can satisfy it: make one of the fields `optional: true`, or use a list"),
+        );
     }
 }
 

@@ -126,6 +126,23 @@ fn class_ref(ctx: &mut Ctx, s: &Spanned<String>, op: &str, what: &str) -> Option
     if ctx.class_names.contains(name) {
         return Some((name.to_string(), s.span));
     }
+    if Primitive::from_spec(name).is_some() || name.contains('[') {
+        let help = if what == "input" {
+            "a request body or message is a model or variant class; wrap the value in a model (e.g. `BookImport` with a `books: list[BookCreate]` field)"
+        } else {
+            "a response body is a model or variant class, or `list[Class]`; wrap a scalar in a model"
+        };
+        ctx.push(
+            Diagnostic::error(
+                "E0206",
+                format!("{what} `{name}` of operation `{op}` is not a model or variant class"),
+                s.span,
+                "not a class",
+            )
+            .with_help(help),
+        );
+        return None;
+    }
     ctx.push(
         Diagnostic::error(
             "E0203",

@@ -354,16 +354,23 @@ impl Ctx<'_> {
                     }
                 };
                 if args.len() != arity {
-                    self.push(Diagnostic::error(
-                        "E0121",
-                        format!(
-                            "`{name}` takes {arity} type argument{}, found {}",
-                            if arity == 1 { "" } else { "s" },
-                            args.len()
-                        ),
-                        sub_span(self, s, range.clone()),
-                        "wrong number of arguments",
-                    ));
+                    self.push(
+                        Diagnostic::error(
+                            "E0121",
+                            format!(
+                                "`{name}` takes {arity} type argument{}, found {}",
+                                if arity == 1 { "" } else { "s" },
+                                args.len()
+                            ),
+                            sub_span(self, s, range.clone()),
+                            "wrong number of arguments",
+                        )
+                        .with_help(if arity == 1 {
+                            "write `list[T]`"
+                        } else {
+                            "write `dict[K, V]`, e.g. `dict[string, int]`"
+                        }),
+                    );
                     return None;
                 }
                 if arity == 1 {

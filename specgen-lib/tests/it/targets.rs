@@ -25,6 +25,9 @@ fn good_projects_generate_and_outputs_match() {
         }
         insta::with_settings!({ snapshot_suffix => name.clone(), prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!("file_list", listing);
+            if !project.warnings.items.is_empty() {
+                insta::assert_snapshot!("warnings", project.warnings.render(specgen::Style::Plain));
+            }
             if let Some(schemas) = files.iter().find(|(p, _)| p.as_str().ends_with("schemas.py")) {
                 insta::assert_snapshot!("schemas_py", String::from_utf8(schemas.1.bytes.clone()).unwrap());
             }
