@@ -25,7 +25,7 @@ Exit codes: 0 success, 1 errors in the specs or drift, 2 usage or I/O error.";
 
 /// Spec-first code generation for Python service fleets.
 #[derive(Debug, Parser)]
-#[command(name = "specgen", version, about, after_help = LAYOUT, propagate_version = true)]
+#[command(name = "specgen", version, after_help = LAYOUT, propagate_version = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -40,7 +40,7 @@ enum Command {
     Validate(InputArgs),
     /// Generate code into the project (or --out DIR); writes only files whose bytes change.
     #[command(
-        after_help = "Examples:\n  specgen generate\n  specgen generate --root examples/bookshelf --out /tmp/gen\n  specgen generate --root . --spec shared/spec/models.yaml --out \"$OUT\"   # hermetic: exactly these inputs"
+        after_help = "Examples:\n  specgen generate\n  specgen generate --root examples/bookshelf --out /tmp/gen\n  specgen generate --spec shared/spec/models.yaml --out out/ --no-scaffolds   # hermetic"
     )]
     Generate(cmd::generate::GenerateArgs),
     /// Compare generated files on disk with what would be generated; exit 1 and print a diff on drift.

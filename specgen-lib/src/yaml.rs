@@ -22,16 +22,20 @@
 //! - Duplicate keys (compared after scalar resolution, so `1` and `0x1` collide, `1` and `"1"`
 //!   do not) are errors; keys coming from merges are not checked.
 //!
+//! Spans are byte ranges: a scalar's whole token (quotes included; a block scalar's content
+//! lines), a collection's start token (`[` or `{`, empty at the first entry for block style).
+//!
 //! Hostile input stays cheap: collections nest at most [`MAX_DEPTH`] levels (aliases included),
 //! at most [`MAX_ALIASES`] aliases are followed, and the tree (alias copies included) holds at
-//! most [`MAX_NODES`] nodes and [`MAX_SCALAR_BYTES`] bytes of scalar text. Sizes of anchored
-//! nodes are known when an alias is met, so an alias bomb is rejected before anything is copied.
+//! most [`MAX_NODES`] nodes and [`MAX_SCALAR_BYTES`] bytes of scalar text. The first pass keeps
+//! aliases as references and adds up the size of what they would copy, so an alias bomb is
+//! rejected in time and memory proportional to the file, before anything is copied.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher, RandomState};
 
 use granit_parser::{ErrorKind, Event, Parser, ScalarStyle, ScanError, StructureStyle, Tag, TryLoadError};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
@@ -84,8 +88,8 @@ fn abbreviate(s: &str) -> String {
 
 /// Deepest nesting of collections (sequences and maps, alias copies included).
 pub const MAX_DEPTH: usize = 64;
-/// Most nodes in one file's tree, counting every alias copy (and the copy kept of each anchored
-/// node) in full. A file of [`crate::load`]'s maximum size without aliases stays far below.
+/// Most nodes in one file's tree, every alias copy counted in full. A file of `load`'s maximum
+/// size without aliases stays far below.
 pub const MAX_NODES: usize = 10_000_000;
 /// Most aliases in one file.
 pub const MAX_ALIASES: usize = 100_000;
@@ -99,107 +103,184 @@ const DUPLICATE_HELP: &str = "each key may appear once in a map; remove or renam
 
 /// Parses `text` (one YAML document, BOM already stripped) into a node tree.
 pub fn parse(file: FileId, text: &str) -> Result<Node, Diagnostic> {
+    parse_with(file, text, LIMITS)
+}
+
+/// The bounds on one file (smaller ones in tests).
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    depth: usize,
+    nodes: usize,
+    aliases: usize,
+    bytes: usize,
+}
+
+const LIMITS: Limits = Limits { depth: MAX_DEPTH, nodes: MAX_NODES, aliases: MAX_ALIASES, bytes: MAX_SCALAR_BYTES };
+
+/// Two passes: the parser's events go into a flat arena (aliases stay references, while sizes
+/// and depths are added up), and only a document within the limits becomes a [`Node`] tree.
+fn parse_with(file: FileId, text: &str, limits: Limits) -> Result<Node, Diagnostic> {
     let options = granit_parser::options! {
         emit_comments: false,
         emit_unresolved_aliases: true,
-        flow_nesting_limit: MAX_DEPTH,
-        block_nesting_limit: MAX_DEPTH,
+        flow_nesting_limit: limits.depth,
+        block_nesting_limit: limits.depth,
     };
-    let mut builder = Builder::new(file, text);
+    let mut builder = Builder::new(file, text, limits);
     match Parser::new_from_str_with_options(text, options).try_load(&mut builder, true) {
-        Ok(()) => Ok(builder.root.unwrap_or(Node { kind: NodeKind::Null, span: Span::new(file, 0..0) })),
-        Err(TryLoadError::Receiver(d)) => Err(*d),
-        Err(TryLoadError::Scan(e)) => Err(builder.scan_error(&e)),
+        Ok(()) => {}
+        Err(TryLoadError::Receiver(d)) => return Err(*d),
+        Err(TryLoadError::Scan(e)) => return Err(builder.scan_error(&e)),
     }
+    Ok(match builder.root {
+        Some(root) => builder.arena.build(root, false),
+        None => Node { kind: NodeKind::Null, span: Span::new(file, 0..0) },
+    })
 }
 
-/// Builds the tree from parser events, one open collection per [`Frame`].
-struct Builder<'t> {
-    file: FileId,
-    text: &'t str,
-    stack: Vec<Frame>,
-    root: Option<Node>,
-    documents: usize,
-    /// Anchor id → a copy of the anchored node, taken when it was complete.
-    anchors: HashMap<usize, Anchored>,
-    /// Nodes and scalar bytes created so far (alias copies and anchor copies included).
-    nodes: usize,
-    bytes: usize,
-    max_bytes: usize,
-    aliases: usize,
-    /// Nodes and bytes of the copies kept of anchored nodes (they count against the limits too).
-    copied_nodes: usize,
-    copied_bytes: usize,
-    /// The tag token of the current event, if any.
-    tag_at: Option<Span>,
-}
-
-struct Anchored {
-    node: Node,
-    /// Nodes and scalar bytes in the node's tree, and its height (0 for a scalar).
-    nodes: usize,
-    bytes: usize,
-    height: usize,
-}
-
-struct Frame {
-    /// The start token (`[`, `{`, or empty for a block collection).
+/// One node of the first pass. Collections point into [`Arena::children`].
+struct Raw {
+    kind: RawKind,
     span: Span,
-    flow: bool,
-    anchor: usize,
-    nodes_before: usize,
-    bytes_before: usize,
-    /// Height of the tallest child.
-    height: usize,
-    body: Body,
+    /// Aliases refer to it: its scalars are copied, not moved, into the tree.
+    shared: bool,
 }
 
-enum Body {
-    Seq(Vec<Node>),
-    Map(MapBuilder),
+enum RawKind {
+    /// Never `Seq` or `Map`.
+    Scalar(NodeKind),
+    /// `len` nodes from `start`.
+    Seq { start: u32, len: u32 },
+    /// `len` key-value pairs from `start`, then `merges` values of merge keys `<<`.
+    Map { start: u32, len: u32, merges: u32 },
+    /// A copy of the (anchored) node at this index.
+    Alias(u32),
 }
 
 #[derive(Default)]
-struct MapBuilder {
-    entries: Vec<(Node, Node)>,
-    /// The key waiting for its value; `None` inside when the key is a merge key `<<`.
-    key: Option<Option<Node>>,
-    /// Values of merge keys, in order.
-    merges: Vec<Node>,
-    /// Hashes of the scalar keys in `entries`, built once the map is large.
-    index: Option<HashSet<u64>>,
+struct Arena {
+    raws: Vec<Raw>,
+    children: Vec<u32>,
+}
+
+impl Arena {
+    /// The node an index stands for, aliases followed (an anchored node is never an alias).
+    fn target(&self, index: u32) -> &Raw {
+        match self.raws[index as usize].kind {
+            RawKind::Alias(target) => &self.raws[target as usize],
+            _ => &self.raws[index as usize],
+        }
+    }
+
+    /// The scalar a key resolves to (`None` for a collection).
+    fn scalar(&self, index: u32) -> Option<&NodeKind> {
+        match &self.target(index).kind {
+            RawKind::Scalar(kind) => Some(kind),
+            _ => None,
+        }
+    }
+
+    /// The second pass: the tree of the node at `index`. Scalars are moved out of the arena
+    /// unless they are `shared` (or `copy` is set, below an alias).
+    fn build(&mut self, index: u32, copy: bool) -> Node {
+        let raw = &mut self.raws[index as usize];
+        let copy = copy || raw.shared;
+        let span = raw.span;
+        let kind = match &mut raw.kind {
+            RawKind::Scalar(kind) if copy => kind.clone(),
+            RawKind::Scalar(kind) => std::mem::replace(kind, NodeKind::Null),
+            &mut RawKind::Alias(target) => return Node { span, ..self.build(target, true) },
+            &mut RawKind::Seq { start, len } => {
+                let mut items = Vec::with_capacity(len as usize);
+                for i in start..start + len {
+                    items.push(self.build(self.children[i as usize], copy));
+                }
+                NodeKind::Seq(items)
+            }
+            &mut RawKind::Map { start, len, merges } => {
+                let mut entries = Vec::with_capacity(len as usize);
+                for i in (start..start + 2 * len).step_by(2) {
+                    let key = self.build(self.children[i as usize], copy);
+                    let value = self.build(self.children[i as usize + 1], copy);
+                    entries.push((key, value));
+                }
+                if merges > 0 {
+                    self.merge(&mut entries, start + 2 * len, merges, copy);
+                }
+                NodeKind::Map(entries)
+            }
+        };
+        Node { kind, span }
+    }
+
+    /// Appends the entries of the merged maps whose keys `entries` lacks; earlier maps win.
+    fn merge(&mut self, entries: &mut Vec<(Node, Node)>, start: u32, merges: u32, copy: bool) {
+        let mut index = KeyIndex::default();
+        for i in start..start + merges {
+            let source = self.build(self.children[i as usize], copy);
+            let maps = match source.kind {
+                NodeKind::Map(entries) => vec![entries],
+                NodeKind::Seq(items) => items
+                    .into_iter()
+                    .filter_map(|item| match item.kind {
+                        NodeKind::Map(entries) => Some(entries),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for (key, value) in maps.into_iter().flatten() {
+                if index.find(entries.len(), |i| Some(&entries[i].0.kind), &key.kind).is_none() {
+                    index.add(&key.kind);
+                    entries.push((key, value));
+                }
+            }
+        }
+    }
+}
+
+/// Finds scalar keys among a map's keys: by scanning while the map is small, by hash after
+/// (randomly keyed, so crafted keys cannot make every lookup a scan).
+#[derive(Default)]
+struct KeyIndex {
+    hashes: Option<(RandomState, HashSet<u64>)>,
 }
 
 /// Maps up to this size find keys by scanning; larger ones by hash.
 const SCAN_LIMIT: usize = 16;
 
-impl MapBuilder {
-    /// The index of the entry whose key equals `key` (scalars only).
-    fn position(&mut self, key: &NodeKind) -> Option<usize> {
-        let hash = key_hash(key)?;
-        if self.entries.len() > SCAN_LIMIT {
-            let index = self.index.get_or_insert_with(|| {
-                let mut set = HashSet::with_capacity(self.entries.len() * 2);
-                set.extend(self.entries.iter().filter_map(|(k, _)| key_hash(&k.kind)));
-                set
+impl KeyIndex {
+    /// The position among the `len` keys given by `key_at` of one equal to `key` (scalars only).
+    fn find<'k>(
+        &mut self,
+        len: usize,
+        key_at: impl Fn(usize) -> Option<&'k NodeKind>,
+        key: &NodeKind,
+    ) -> Option<usize> {
+        if len > SCAN_LIMIT {
+            let (state, hashes) = self.hashes.get_or_insert_with(|| {
+                let state = RandomState::new();
+                let hashes = (0..len).filter_map(|i| key_at(i).and_then(|k| key_hash(&state, k))).collect();
+                (state, hashes)
             });
-            if !index.contains(&hash) {
+            if !hashes.contains(&key_hash(state, key)?) {
                 return None;
             }
         }
-        self.entries.iter().position(|(k, _)| same_key(&k.kind, key))
+        (0..len).find(|&i| key_at(i).is_some_and(|k| same_key(k, key)))
     }
 
-    fn push(&mut self, key: Node, value: Node) {
-        if let (Some(index), Some(hash)) = (&mut self.index, key_hash(&key.kind)) {
-            index.insert(hash);
+    /// Records a key added to the map.
+    fn add(&mut self, key: &NodeKind) {
+        if let Some((state, hashes)) = &mut self.hashes {
+            hashes.extend(key_hash(state, key));
         }
-        self.entries.push((key, value));
     }
 }
 
-fn key_hash(key: &NodeKind) -> Option<u64> {
-    let mut h = DefaultHasher::new();
+/// Hashes a scalar key consistently with [`same_key`].
+fn key_hash(state: &RandomState, key: &NodeKind) -> Option<u64> {
+    let mut h = state.build_hasher();
     match key {
         NodeKind::Null => 0u8.hash(&mut h),
         NodeKind::Bool(b) => (1u8, b).hash(&mut h),
@@ -234,6 +315,69 @@ fn key_text(key: &NodeKind) -> String {
     }
 }
 
+/// The first pass: fills the arena from parser events, one open collection per [`Frame`],
+/// checking the limits as it goes.
+struct Builder<'t> {
+    file: FileId,
+    text: &'t str,
+    limits: Limits,
+    arena: Arena,
+    stack: Vec<Frame>,
+    /// Children of the open collections, innermost last (pairs for maps).
+    pending: Vec<u32>,
+    root: Option<u32>,
+    documents: usize,
+    /// Anchor id → the anchored node.
+    anchors: HashMap<usize, Anchored>,
+    /// Nodes and bytes of scalar text of the tree so far, aliases expanded.
+    nodes: usize,
+    bytes: usize,
+    max_bytes: usize,
+    aliases: usize,
+    /// The tag token of the current event, if any.
+    tag_at: Option<Span>,
+}
+
+/// An anchored node with the size of its tree.
+struct Anchored {
+    index: u32,
+    size: Size,
+}
+
+/// Nodes, bytes of scalar text and height (0 for a scalar) of a tree, aliases expanded.
+#[derive(Clone, Copy)]
+struct Size {
+    nodes: usize,
+    bytes: usize,
+    height: usize,
+}
+
+struct Frame {
+    /// The collection's slot in the arena, filled when it ends.
+    index: u32,
+    /// The start token (`[`, `{`, or empty for a block collection).
+    span: Span,
+    flow: bool,
+    anchor: usize,
+    nodes_before: usize,
+    bytes_before: usize,
+    /// Height of the tallest child.
+    height: usize,
+    /// Where its children start in `pending`.
+    pending_start: usize,
+    /// For a map.
+    map: Option<MapState>,
+}
+
+#[derive(Default)]
+struct MapState {
+    /// A key was read, its value not yet: `Some(true)` for a merge key `<<`.
+    key: Option<bool>,
+    /// Values of merge keys, in order (kept apart from `pending`).
+    merges: Vec<u32>,
+    index: KeyIndex,
+}
+
 type Step = Result<(), Box<Diagnostic>>;
 
 impl<'t> granit_parser::TrySpannedEventReceiver<'t> for Builder<'_> {
@@ -255,13 +399,14 @@ impl<'t> granit_parser::TrySpannedEventReceiver<'t> for Builder<'_> {
             }
             Event::Scalar(value, style, anchor, tag) => {
                 let merge_key = style == ScalarStyle::Plain && tag.is_none() && value == "<<";
-                let kind = self.scalar(value.into_owned(), style, tag.as_deref(), span)?;
+                let kind = self.scalar(value, style, tag.as_deref(), span)?;
                 let bytes = match &kind {
                     NodeKind::Str(s) => s.len(),
                     _ => 0,
                 };
                 self.charge(1, bytes, span)?;
-                self.complete(Node { kind, span }, anchor, Size { nodes: 1, bytes, height: 0 }, merge_key)
+                let index = self.push(RawKind::Scalar(kind), span);
+                self.complete(index, anchor, Size { nodes: 1, bytes, height: 0 }, merge_key)
             }
             Event::SequenceStart(style, anchor, tag) => self.open(span, style, anchor, tag.as_deref(), false),
             Event::MappingStart(style, anchor, tag) => self.open(span, style, anchor, tag.as_deref(), true),
@@ -276,29 +421,23 @@ impl<'t> granit_parser::TrySpannedEventReceiver<'t> for Builder<'_> {
     }
 }
 
-/// Nodes, scalar bytes and height of a finished node.
-#[derive(Clone, Copy)]
-struct Size {
-    nodes: usize,
-    bytes: usize,
-    height: usize,
-}
-
 impl<'t> Builder<'t> {
-    fn new(file: FileId, text: &'t str) -> Self {
+    fn new(file: FileId, text: &'t str, limits: Limits) -> Self {
         Builder {
             file,
             text,
+            limits,
+            // About one node per 8 bytes of spec text; reserving spares most regrowth copies.
+            arena: Arena { raws: Vec::with_capacity(text.len() / 8), children: Vec::with_capacity(text.len() / 8) },
             stack: Vec::new(),
+            pending: Vec::new(),
             root: None,
             documents: 0,
             anchors: HashMap::new(),
             nodes: 0,
             bytes: 0,
-            max_bytes: MAX_SCALAR_BYTES.max(text.len().saturating_mul(2)),
+            max_bytes: limits.bytes.max(text.len().saturating_mul(2)),
             aliases: 0,
-            copied_nodes: 0,
-            copied_bytes: 0,
             tag_at: None,
         }
     }
@@ -318,6 +457,13 @@ impl<'t> Builder<'t> {
         Span::new(self.file, start..end)
     }
 
+    fn push(&mut self, kind: RawKind, span: Span) -> u32 {
+        // Fewer nodes than `limits.nodes` (checked before) fit in a u32.
+        let index = self.arena.raws.len() as u32;
+        self.arena.raws.push(Raw { kind, span, shared: false });
+        index
+    }
+
     fn budget_error(span: Span, what: impl fmt::Display) -> Box<Diagnostic> {
         Box::new(
             Diagnostic::error("E0001", format!("YAML too large or too deeply nested: {what}"), span, "here")
@@ -329,25 +475,20 @@ impl<'t> Builder<'t> {
     fn charge(&mut self, nodes: usize, bytes: usize, span: Span) -> Step {
         self.nodes = self.nodes.saturating_add(nodes);
         self.bytes = self.bytes.saturating_add(bytes);
-        self.check(span)
-    }
-
-    fn check(&self, span: Span) -> Step {
-        if self.nodes.saturating_add(self.copied_nodes) > MAX_NODES {
-            return Err(Self::budget_error(span, format!("more than {MAX_NODES} nodes after expanding aliases")));
+        let max = self.limits.nodes.min(u32::MAX as usize / 2);
+        if self.nodes > max {
+            return Err(Self::budget_error(span, format!("more than {max} nodes after expanding aliases")));
         }
-        if self.bytes.saturating_add(self.copied_bytes) > self.max_bytes {
-            return Err(Self::budget_error(
-                span,
-                format!("more than {} MiB of text after expanding aliases", self.max_bytes >> 20),
-            ));
+        if self.bytes > self.max_bytes {
+            let mib = self.max_bytes >> 20;
+            return Err(Self::budget_error(span, format!("more than {mib} MiB of text after expanding aliases")));
         }
         Ok(())
     }
 
     fn scalar(
         &self,
-        value: String,
+        value: Cow<'_, str>,
         style: ScalarStyle,
         tag: Option<&Tag>,
         span: Span,
@@ -355,15 +496,15 @@ impl<'t> Builder<'t> {
         let Some(tag) = tag else {
             return match style {
                 ScalarStyle::Plain => resolve_plain(value, span),
-                _ => Ok(NodeKind::Str(value)),
+                _ => Ok(NodeKind::Str(value.into_owned())),
             };
         };
         if tag.parts() == ("", "!") {
-            return Ok(NodeKind::Str(value));
+            return Ok(NodeKind::Str(value.into_owned()));
         }
         let resolved = match tag.core_suffix() {
-            Some("str") => return Ok(NodeKind::Str(value)),
-            Some(core @ ("int" | "float" | "bool" | "null")) => (core, resolve_plain(value.clone(), span)?),
+            Some("str") => return Ok(NodeKind::Str(value.into_owned())),
+            Some(core @ ("int" | "float" | "bool" | "null")) => (core, resolve_plain(Cow::Borrowed(&value), span)?),
             _ => return Err(self.tag_error(tag, span, "a scalar")),
         };
         match resolved {
@@ -385,7 +526,10 @@ impl<'t> Builder<'t> {
         let span = self.tag_at.unwrap_or(node);
         Box::new(
             Diagnostic::error("E0001", format!("unsupported YAML tag `{}` on {what}", tag.original()), span, "here")
-                .with_help("spec files are plain data: remove the tag (only `!!str`, `!!int`, `!!float`, `!!bool`, `!!null`, `!!seq` and `!!map` are understood)"),
+                .with_help(
+                    "spec files are plain data: remove the tag (only `!!str`, `!!int`, `!!float`, `!!bool`, \
+                     `!!null`, `!!seq` and `!!map` are understood)",
+                ),
         )
     }
 
@@ -396,46 +540,37 @@ impl<'t> Builder<'t> {
                 return Err(self.tag_error(tag, span, if map { "a map" } else { "a list" }));
             }
         }
-        if self.stack.len() >= MAX_DEPTH {
-            return Err(Self::budget_error(span, format!("nesting deeper than {MAX_DEPTH} levels")));
+        if self.stack.len() >= self.limits.depth {
+            return Err(Self::budget_error(span, format!("nesting deeper than {} levels", self.limits.depth)));
         }
+        let (nodes_before, bytes_before) = (self.nodes, self.bytes);
         self.charge(1, 0, span)?;
+        let index = self.push(RawKind::Seq { start: 0, len: 0 }, span);
         self.stack.push(Frame {
+            index,
             span,
             flow: style == StructureStyle::Flow,
             anchor,
-            nodes_before: self.nodes - 1,
-            bytes_before: self.bytes,
+            nodes_before,
+            bytes_before,
             height: 0,
-            body: if map { Body::Map(MapBuilder::default()) } else { Body::Seq(Vec::new()) },
+            pending_start: self.pending.len(),
+            map: map.then(MapState::default),
         });
         Ok(())
     }
 
     fn close(&mut self) -> Step {
         let Some(frame) = self.stack.pop() else { return Ok(()) };
-        let kind = match frame.body {
-            Body::Seq(items) => NodeKind::Seq(items),
-            Body::Map(mut map) => {
-                for source in std::mem::take(&mut map.merges) {
-                    let maps = match source.kind {
-                        NodeKind::Map(entries) => vec![entries],
-                        NodeKind::Seq(items) => items
-                            .into_iter()
-                            .filter_map(|item| match item.kind {
-                                NodeKind::Map(entries) => Some(entries),
-                                _ => None,
-                            })
-                            .collect(),
-                        _ => Vec::new(),
-                    };
-                    for (key, value) in maps.into_iter().flatten() {
-                        if map.position(&key.kind).is_none() {
-                            map.push(key, value);
-                        }
-                    }
-                }
-                NodeKind::Map(map.entries)
+        // Fewer children than nodes (checked against the limit) fit in a u32.
+        let start = self.arena.children.len() as u32;
+        let count = (self.pending.len() - frame.pending_start) as u32;
+        self.arena.children.extend(self.pending.drain(frame.pending_start..));
+        self.arena.raws[frame.index as usize].kind = match frame.map {
+            None => RawKind::Seq { start, len: count },
+            Some(map) => {
+                self.arena.children.extend(&map.merges);
+                RawKind::Map { start, len: count / 2, merges: map.merges.len() as u32 }
             }
         };
         let size = Size {
@@ -443,12 +578,12 @@ impl<'t> Builder<'t> {
             bytes: self.bytes - frame.bytes_before,
             height: frame.height + 1,
         };
-        self.complete(Node { kind, span: frame.span }, frame.anchor, size, false)
+        self.complete(frame.index, frame.anchor, size, false)
     }
 
     fn alias(&mut self, id: usize, span: Span) -> Step {
-        let name = self.text.get(span.start as usize..span.end as usize).unwrap_or("*");
-        let Some(anchored) = self.anchors.get(&id) else {
+        let Some(&Anchored { index: target, size }) = self.anchors.get(&id) else {
+            let name = self.text.get(span.start as usize..span.end as usize).unwrap_or("*");
             return Err(Box::new(
                 Diagnostic::error(
                     "E0001",
@@ -459,81 +594,80 @@ impl<'t> Builder<'t> {
                 .with_help("an alias cannot be used inside the node its anchor names"),
             ));
         };
-        let size = Size { nodes: anchored.nodes, bytes: anchored.bytes, height: anchored.height };
         self.aliases += 1;
-        if self.aliases > MAX_ALIASES {
-            return Err(Self::budget_error(span, format!("more than {MAX_ALIASES} aliases")));
+        if self.aliases > self.limits.aliases {
+            return Err(Self::budget_error(span, format!("more than {} aliases", self.limits.aliases)));
         }
-        if self.stack.len() + size.height > MAX_DEPTH {
-            return Err(Self::budget_error(span, format!("nesting deeper than {MAX_DEPTH} levels (through an alias)")));
+        if self.stack.len() + size.height > self.limits.depth {
+            let depth = self.limits.depth;
+            return Err(Self::budget_error(span, format!("nesting deeper than {depth} levels (through an alias)")));
         }
         self.charge(size.nodes, size.bytes, span)?;
-        let mut node = self.anchors[&id].node.clone();
-        node.span = span;
-        self.complete(node, 0, size, false)
+        self.arena.raws[target as usize].shared = true;
+        let index = self.push(RawKind::Alias(target), span);
+        self.complete(index, 0, size, false)
     }
 
-    /// Hands a finished node to its parent (or makes it the root), keeping a copy if anchored.
-    fn complete(&mut self, node: Node, anchor: usize, size: Size, merge_key: bool) -> Step {
+    /// Hands a finished node to its parent (or makes it the root).
+    fn complete(&mut self, index: u32, anchor: usize, size: Size, merge_key: bool) -> Step {
         if anchor != 0 {
-            self.copied_nodes = self.copied_nodes.saturating_add(size.nodes);
-            self.copied_bytes = self.copied_bytes.saturating_add(size.bytes);
-            self.check(node.span)?;
-            let copy = Anchored { node: node.clone(), nodes: size.nodes, bytes: size.bytes, height: size.height };
-            self.anchors.insert(anchor, copy);
+            self.anchors.insert(anchor, Anchored { index, size });
         }
         let Some(parent) = self.stack.last_mut() else {
-            self.root = Some(node);
+            self.root = Some(index);
             return Ok(());
         };
         parent.height = parent.height.max(size.height);
-        let map = match &mut parent.body {
-            Body::Seq(items) => {
-                items.push(node);
-                return Ok(());
-            }
-            Body::Map(map) => map,
+        let Some(map) = &mut parent.map else {
+            self.pending.push(index);
+            return Ok(());
         };
         match map.key.take() {
-            None if merge_key => map.key = Some(None),
+            None if merge_key => map.key = Some(true),
             None => {
-                if let Some(first) = map.position(&node.kind) {
-                    let first = map.entries[first].0.span;
-                    return Err(Box::new(
-                        Diagnostic::error(
-                            "E0001",
-                            format!("duplicate key `{}`", key_text(&node.kind)),
-                            node.span,
-                            "here",
-                        )
-                        .with_label(first, "first here")
-                        .with_help(DUPLICATE_HELP),
-                    ));
+                let keys = &self.pending[parent.pending_start..];
+                let arena = &self.arena;
+                if let Some(key) = arena.scalar(index) {
+                    if let Some(first) = map.index.find(keys.len() / 2, |i| arena.scalar(keys[2 * i]), key) {
+                        let first = arena.raws[keys[2 * first] as usize].span;
+                        let span = arena.raws[index as usize].span;
+                        return Err(Box::new(
+                            Diagnostic::error("E0001", format!("duplicate key `{}`", key_text(key)), span, "here")
+                                .with_label(first, "first here")
+                                .with_help(DUPLICATE_HELP),
+                        ));
+                    }
+                    map.index.add(key);
                 }
-                map.key = Some(Some(node));
+                map.key = Some(false);
+                self.pending.push(index);
             }
-            Some(Some(key)) => map.push(key, node),
-            Some(None) => {
-                let bad = match &node.kind {
-                    NodeKind::Map(_) | NodeKind::Null => None,
-                    NodeKind::Seq(items) => items.iter().find(|i| !matches!(i.kind, NodeKind::Map(_))),
-                    _ => Some(&node),
+            Some(false) => self.pending.push(index),
+            Some(true) => {
+                let arena = &self.arena;
+                let bad = match &arena.target(index).kind {
+                    RawKind::Map { .. } | RawKind::Scalar(NodeKind::Null) => None,
+                    &RawKind::Seq { start, len } => (start..start + len)
+                        .map(|i| arena.children[i as usize])
+                        .find(|&item| !matches!(arena.target(item).kind, RawKind::Map { .. })),
+                    _ => Some(index),
                 };
                 if let Some(bad) = bad {
+                    let found = match &arena.target(bad).kind {
+                        RawKind::Scalar(kind) => kind.describe(),
+                        _ => "a list".into(),
+                    };
                     return Err(Box::new(
                         Diagnostic::error(
                             "E0001",
-                            format!(
-                                "invalid YAML: a merge key `<<` takes a map or a list of maps, not {}",
-                                bad.kind.describe()
-                            ),
-                            bad.span,
+                            format!("invalid YAML: a merge key `<<` takes a map or a list of maps, not {found}"),
+                            arena.raws[bad as usize].span,
                             "here",
                         )
                         .with_help("write `<<: *anchor` or `<<: [*first, *second]` with anchors on maps"),
                     ));
                 }
-                map.merges.push(node);
+                map.merges.push(index);
             }
         }
         Ok(())
@@ -541,56 +675,69 @@ impl<'t> Builder<'t> {
 
     /// A diagnostic for a syntax error of the parser, located at its marker.
     fn scan_error(&self, e: &ScanError) -> Diagnostic {
-        let at = self.offset(e.marker());
-        let span = Span::new(self.file, at..at);
-        let innermost_flow = |map: bool| {
-            self.stack.iter().rev().find(|f| f.flow && matches!(f.body, Body::Map(_)) == map).map(|f| f.span)
-        };
-        let (message, help, opened): (String, Option<&str>, Option<(Span, &str)>) = match e.kind() {
+        let mut at = self.offset(e.marker());
+        let here = |at: usize| Span::new(self.file, at..at);
+        let innermost_flow =
+            |map: bool| self.stack.iter().rev().find(|f| f.flow && f.map.is_some() == map).map(|f| f.span);
+        let (message, help) = match e.kind() {
             ErrorKind::RecursionLimitExceeded => {
-                return *Self::budget_error(span, format!("nesting deeper than {MAX_DEPTH} levels"));
+                return *Self::budget_error(here(at), format!("nesting deeper than {} levels", self.limits.depth));
+            }
+            ErrorKind::ExpectedFlowMappingSeparator | ErrorKind::ExpectedFlowSequenceSeparator => {
+                let map = matches!(e.kind(), ErrorKind::ExpectedFlowMappingSeparator);
+                let (what, close, label) = if map { ("map", '}', "entries") } else { ("list", ']', "items") };
+                let help = format!("a flow {what} needs `,` between its {label} and a closing `{close}`");
+                let Some(open) = innermost_flow(map) else {
+                    let message = format!("invalid YAML: expected `,` or `{close}` in a flow {what}");
+                    return Diagnostic::error("E0001", message, here(at), "here").with_help(help);
+                };
+                let expected = format!("expected `,` or `{close}` here");
+                let opened_before = self.text.get(open.start as usize..at).is_some_and(|s| s.contains('\n'));
+                return if opened_before {
+                    // Most likely the closing bracket is missing: point at the opening one.
+                    let opening = self.text.get(open.start as usize..open.end as usize).unwrap_or("");
+                    let message = format!("invalid YAML: flow {what} `{opening}` is not closed, or a `,` is missing");
+                    Diagnostic::error("E0001", message, open, "opened here").with_label(here(at), expected)
+                } else {
+                    let message = format!("invalid YAML: expected `,` or `{close}` in a flow {what}");
+                    Diagnostic::error("E0001", message, here(at), expected).with_label(open, "opened here")
+                }
+                .with_help(help);
+            }
+            ErrorKind::MismatchedFlowCollectionEnd { open, close } => {
+                // The parser points at the opening bracket.
+                let message = format!("invalid YAML: `{open}` is closed by `{close}`");
+                return Diagnostic::error("E0001", message, here(at), format!("closed by `{close}`"));
             }
             ErrorKind::ExpectedBlockMappingKey | ErrorKind::InvalidIndentation => (
                 "invalid YAML: this line is not indented like a key of the map around it".into(),
                 Some("keys of one map start in the same column; indent with spaces to match the key above"),
-                None,
             ),
-            ErrorKind::TabInBlockIndentation | ErrorKind::TabInIndentation | ErrorKind::TabNotAllowed => (
-                "invalid YAML: a tab is used for indentation".into(),
-                Some("YAML indents with spaces only; replace the tab with spaces"),
-                None,
-            ),
-            ErrorKind::ExpectedFlowMappingSeparator => (
-                "invalid YAML: expected `,` or `}` in a flow map".into(),
-                Some("a `{…}` map needs `,` between its entries and a closing `}`"),
-                innermost_flow(true).map(|s| (s, "the flow map starts here")),
-            ),
-            ErrorKind::ExpectedFlowSequenceSeparator => (
-                "invalid YAML: expected `,` or `]` in a flow list".into(),
-                Some("a `[…]` list needs `,` between its items and a closing `]`"),
-                innermost_flow(false).map(|s| (s, "the flow list starts here")),
-            ),
-            ErrorKind::UnclosedFlowCollection { open } => {
-                (format!("invalid YAML: `{open}` is never closed"), None, None)
+            ErrorKind::TabInBlockIndentation | ErrorKind::TabInIndentation | ErrorKind::TabNotAllowed => {
+                // The parser reports the position after the tab; point at the tab itself.
+                let line = self.text.get(..at).unwrap_or("");
+                let line_start = line.rfind('\n').map_or(0, |i| i + 1);
+                if let Some(tab) = line[line_start..].rfind('\t') {
+                    at = line_start + tab;
+                }
+                (
+                    "invalid YAML: a tab is used for indentation".into(),
+                    Some("YAML indents with spaces only; replace the tab with spaces"),
+                )
             }
-            ErrorKind::UnclosedQuotedScalar => (
-                "invalid YAML: unclosed quote".into(),
-                Some("a quoted string ends with the same quote it starts with"),
-                None,
-            ),
-            kind => (format!("invalid YAML: {kind}"), None, None),
+            ErrorKind::UnclosedFlowCollection { open } => (format!("invalid YAML: `{open}` is never closed"), None),
+            ErrorKind::UnclosedQuotedScalar => {
+                ("invalid YAML: unclosed quote".into(), Some("a quoted string ends with the same quote it starts with"))
+            }
+            kind => (format!("invalid YAML: {kind}"), None),
         };
-        let mut d = Diagnostic::error("E0001", message, span, "here");
-        if let Some((span, label)) = opened {
-            d = d.with_label(span, label);
-        }
-        d.with_help_opt(help.map(str::to_string))
+        Diagnostic::error("E0001", message, here(at), "here").with_help_opt(help.map(str::to_string))
     }
 }
 
 /// Resolves a plain scalar by the YAML 1.2 core schema.
-fn resolve_plain(value: String, span: Span) -> Result<NodeKind, Box<Diagnostic>> {
-    let kind = match value.as_str() {
+fn resolve_plain(value: Cow<'_, str>, span: Span) -> Result<NodeKind, Box<Diagnostic>> {
+    let kind = match value.as_ref() {
         "" | "~" | "null" | "Null" | "NULL" => NodeKind::Null,
         "true" | "True" | "TRUE" => NodeKind::Bool(true),
         "false" | "False" | "FALSE" => NodeKind::Bool(false),
@@ -614,9 +761,9 @@ fn resolve_plain(value: String, span: Span) -> Result<NodeKind, Box<Diagnostic>>
             },
             Some(Number::Float) => match s.parse::<f64>() {
                 Ok(f) => NodeKind::Float(f),
-                Err(_) => NodeKind::Str(value),
+                Err(_) => NodeKind::Str(value.into_owned()),
             },
-            None => NodeKind::Str(value),
+            None => NodeKind::Str(value.into_owned()),
         },
     };
     Ok(kind)
@@ -788,9 +935,31 @@ impl<'n, 's> NodeDe<'n, 's> {
         Error {
             message: format!("expected {expected}, found {}", self.node.kind.describe()),
             span: Some(self.node.span),
-            help: None,
+            help: mismatch_help(expected, &self.node.kind),
         }
     }
+}
+
+/// What to do about a value of the wrong shape, for the common mistakes.
+fn mismatch_help(expected: &str, found: &NodeKind) -> Option<String> {
+    let help = match (expected, found) {
+        ("an integer" | "a number", NodeKind::Str(s)) if s.trim().parse::<f64>().is_ok() => {
+            format!("remove the quotes: write `{}`", s.trim())
+        }
+        ("a map", NodeKind::Seq(_)) => "write `key: value` entries here, not `- item` entries".to_string(),
+        ("a list", NodeKind::Map(_)) => {
+            "write `- item` entries (or `[a, b]`) here, not `key: value` entries".to_string()
+        }
+        ("a map", _) => "write a map here: `key: value` entries, or `{key: value}`".to_string(),
+        ("a string" | "a string or a map", NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Bool(_)) => {
+            "quote the value to make it a string".to_string()
+        }
+        ("a string or a map", NodeKind::Seq(_)) => {
+            "write a type string such as `int`, or a map such as `{type: int}`".to_string()
+        }
+        _ => return None,
+    };
+    Some(help)
 }
 
 macro_rules! int_methods {
@@ -1111,57 +1280,558 @@ impl<'n> de::VariantAccess<'n> for NodeDe<'n, '_> {
 }
 
 #[cfg(test)]
-mod dump_tmp {
+mod tests {
     use super::*;
-    fn dump(n: &Node, text: &str, indent: usize, out: &mut String) {
-        use std::fmt::Write;
-        let src = text.get(n.span.start as usize..n.span.end as usize).unwrap_or("<bad>");
-        let src: String = src.chars().take(30).collect();
-        let kind = match &n.kind {
-            NodeKind::Seq(_) => "Seq".to_string(),
-            NodeKind::Map(_) => "Map".to_string(),
-            k => format!("{k:?}"),
-        };
-        writeln!(out, "{:indent$}{kind} {}..{} {:?}", "", n.span.start, n.span.end, src, indent = indent).unwrap();
-        match &n.kind {
-            NodeKind::Seq(items) => items.iter().for_each(|i| dump(i, text, indent + 2, out)),
-            NodeKind::Map(entries) => entries.iter().for_each(|(k, v)| {
-                dump(k, text, indent + 2, out);
-                dump(v, text, indent + 4, out);
-            }),
-            _ => {}
+
+    const FILE: FileId = FileId(0);
+
+    fn parsed(text: &str) -> Node {
+        parse(FILE, text).unwrap_or_else(|d| panic!("{text:?}: {d:?}"))
+    }
+
+    fn error(text: &str) -> Diagnostic {
+        match parse(FILE, text) {
+            Ok(node) => panic!("{text:?} parsed: {node:?}"),
+            Err(d) => d,
         }
     }
+
+    /// The text a span covers.
+    fn at(text: &str, span: Span) -> &str {
+        &text[span.start as usize..span.end as usize]
+    }
+
+    fn entries(node: &Node) -> &[(Node, Node)] {
+        match &node.kind {
+            NodeKind::Map(entries) => entries,
+            other => panic!("expected a map, found {other:?}"),
+        }
+    }
+
+    fn items(node: &Node) -> &[Node] {
+        match &node.kind {
+            NodeKind::Seq(items) => items,
+            other => panic!("expected a list, found {other:?}"),
+        }
+    }
+
+    /// The value of the only key of `v: <src>`.
+    fn value(src: &str) -> NodeKind {
+        let text = format!("v: {src}\n");
+        entries(&parsed(&text))[0].1.kind.clone()
+    }
+
+    /// Map entries as `key=value` strings (scalars only).
+    fn pairs(node: &Node) -> Vec<String> {
+        let show = |k: &NodeKind| match k {
+            NodeKind::Str(s) => s.clone(),
+            NodeKind::Int(i) => i.to_string(),
+            other => format!("{other:?}"),
+        };
+        entries(node).iter().map(|(k, v)| format!("{}={}", show(&k.kind), show(&v.kind))).collect()
+    }
+
+    fn str(s: &str) -> NodeKind {
+        NodeKind::Str(s.into())
+    }
+
     #[test]
-    #[ignore]
-    fn dump_all() {
-        let out_dir = std::env::var("DUMP_DIR").unwrap();
-        let mut files = Vec::new();
-        fn walk(p: &std::path::Path, files: &mut Vec<std::path::PathBuf>) {
-            for e in std::fs::read_dir(p).unwrap() {
-                let p = e.unwrap().path();
-                if p.is_dir() {
-                    walk(&p, files)
-                } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-                    files.push(p)
+    fn plain_scalars_resolve_by_the_core_schema() {
+        let table: &[(&str, NodeKind)] = &[
+            ("null", NodeKind::Null),
+            ("Null", NodeKind::Null),
+            ("NULL", NodeKind::Null),
+            ("~", NodeKind::Null),
+            ("", NodeKind::Null),
+            ("true", NodeKind::Bool(true)),
+            ("True", NodeKind::Bool(true)),
+            ("TRUE", NodeKind::Bool(true)),
+            ("false", NodeKind::Bool(false)),
+            ("False", NodeKind::Bool(false)),
+            ("FALSE", NodeKind::Bool(false)),
+            ("0", NodeKind::Int(0)),
+            ("12", NodeKind::Int(12)),
+            ("-7", NodeKind::Int(-7)),
+            ("+12", NodeKind::Int(12)),
+            ("007", NodeKind::Int(7)),
+            ("0o17", NodeKind::Int(15)),
+            ("0x1F", NodeKind::Int(31)),
+            ("0xff", NodeKind::Int(255)),
+            ("9223372036854775807", NodeKind::Int(i64::MAX)),
+            ("-9223372036854775808", NodeKind::Int(i64::MIN)),
+            ("1.5", NodeKind::Float(1.5)),
+            ("-2e3", NodeKind::Float(-2000.0)),
+            ("1e3", NodeKind::Float(1000.0)),
+            ("2E-2", NodeKind::Float(0.02)),
+            ("1.", NodeKind::Float(1.0)),
+            (".5", NodeKind::Float(0.5)),
+            ("+.5", NodeKind::Float(0.5)),
+            ("-0.25e+1", NodeKind::Float(-2.5)),
+            (".inf", NodeKind::Float(f64::INFINITY)),
+            (".Inf", NodeKind::Float(f64::INFINITY)),
+            ("+.INF", NodeKind::Float(f64::INFINITY)),
+            ("-.inf", NodeKind::Float(f64::NEG_INFINITY)),
+            // Strings: YAML 1.1 spellings and near misses.
+            ("yes", str("yes")),
+            ("no", str("no")),
+            ("on", str("on")),
+            ("off", str("off")),
+            ("y", str("y")),
+            ("nULL", str("nULL")),
+            ("tRUE", str("tRUE")),
+            ("1_000", str("1_000")),
+            ("0b101", str("0b101")),
+            ("0o", str("0o")),
+            ("0o8", str("0o8")),
+            ("0xG", str("0xG")),
+            ("-0x1F", str("-0x1F")),
+            ("0X1F", str("0X1F")),
+            ("1.2.3", str("1.2.3")),
+            (".", str(".")),
+            ("+", str("+")),
+            ("1e", str("1e")),
+            ("e3", str("e3")),
+            (".e3", str(".e3")),
+            ("inf", str("inf")),
+            ("nan", str("nan")),
+            ("12:30", str("12:30")),
+            ("2024-01-01", str("2024-01-01")),
+            ("~foo", str("~foo")),
+            ("string", str("string")),
+            ("list[int]", str("list[int]")),
+        ];
+        for (src, expected) in table {
+            assert_eq!(&value(src), expected, "plain scalar {src:?}");
+        }
+        assert!(matches!(value(".nan"), NodeKind::Float(f) if f.is_nan()));
+        assert!(matches!(value(".NaN"), NodeKind::Float(f) if f.is_nan()));
+    }
+
+    #[test]
+    fn quoted_and_block_scalars_are_strings() {
+        assert_eq!(value("'12'"), str("12"));
+        assert_eq!(value("\"true\""), str("true"));
+        assert_eq!(value("\"null\""), str("null"));
+        assert_eq!(value("''"), str(""));
+        assert_eq!(value("'it''s'"), str("it's"));
+        assert_eq!(value("\"a\\tb\\u00e9\""), str("a\tbé"));
+        assert_eq!(value("|\n  12\n"), str("12\n"));
+        assert_eq!(value(">-\n  true\n  story\n"), str("true story"));
+        assert_eq!(value("plain\n  continued"), str("plain continued"));
+    }
+
+    #[test]
+    fn tags() {
+        assert_eq!(value("!!str 12"), str("12"));
+        assert_eq!(value("!!str"), str(""));
+        assert_eq!(value("!!str true"), str("true"));
+        assert_eq!(value("! 12"), str("12"));
+        assert_eq!(value("!!int \"12\""), NodeKind::Int(12));
+        assert_eq!(value("!!float 2"), NodeKind::Float(2.0));
+        assert_eq!(value("!!bool 'false'"), NodeKind::Bool(false));
+        assert_eq!(value("!!null ''"), NodeKind::Null);
+        assert_eq!(value("!!seq [1]").describe(), "a list");
+        assert_eq!(value("!!map {a: 1}").describe(), "a map");
+
+        let text = "a: 1\nb: !!int twelve\n";
+        let d = error(text);
+        assert_eq!(d.message, "invalid YAML: `twelve` is not a valid `!!int`");
+        assert_eq!(at(text, d.primary_span().unwrap()), "twelve");
+
+        let text = "a: 1\nb: !custom x\n";
+        let d = error(text);
+        assert_eq!(d.message, "unsupported YAML tag `!custom` on a scalar");
+        assert_eq!(at(text, d.primary_span().unwrap()), "!custom");
+        assert!(d.help.unwrap().contains("remove the tag"));
+
+        let d = error("ü: !!map [1]\n");
+        assert_eq!(d.message, "unsupported YAML tag `!!map` on a list");
+        assert_eq!(error("a: !!timestamp 2024-01-01\n").message, "unsupported YAML tag `!!timestamp` on a scalar");
+    }
+
+    #[test]
+    fn integers_out_of_range_are_errors() {
+        let text = "a: 1\nbig: 9223372036854775808\n";
+        let d = error(text);
+        assert_eq!(d.code, "E0001");
+        assert_eq!(d.message, "integer `9223372036854775808` is out of range");
+        assert_eq!(at(text, d.primary_span().unwrap()), "9223372036854775808");
+        assert!(d.help.is_some());
+        assert!(parse(FILE, "a: 0x10000000000000000\n").is_err());
+        assert!(parse(FILE, "a: -9223372036854775809\n").is_err());
+        assert_eq!(value("'9223372036854775808'"), str("9223372036854775808"));
+    }
+
+    #[test]
+    fn spans_are_byte_ranges_after_non_ascii_text() {
+        let text = "# Grüße\nnäme: \"ü x\"\nkey: 'é'\nlist: [ä, \"ö\", {ü: 1}]\nblock: |\n  ä\nend: ~\n";
+        let root = parsed(text);
+        let e = entries(&root);
+        assert_eq!(at(text, e[0].0.span), "näme");
+        assert_eq!(at(text, e[0].1.span), "\"ü x\"");
+        assert_eq!(e[0].1.kind, str("ü x"));
+        assert_eq!(at(text, e[1].0.span), "key");
+        assert_eq!(at(text, e[1].1.span), "'é'");
+        let list = items(&e[2].1);
+        assert_eq!(at(text, e[2].1.span), "[");
+        assert_eq!(at(text, list[0].span), "ä");
+        assert_eq!(at(text, list[1].span), "\"ö\"");
+        assert_eq!(at(text, list[2].span), "{");
+        assert_eq!(at(text, entries(&list[2])[0].0.span), "ü");
+        assert_eq!(at(text, entries(&list[2])[0].1.span), "1");
+        assert_eq!(at(text, e[3].1.span), "ä\n");
+        assert_eq!(at(text, e[4].1.span), "~");
+        // A block map's span is empty, at its first key.
+        assert_eq!(root.span.start as usize, text.find("näme").unwrap());
+        assert_eq!(root.span.start, root.span.end);
+    }
+
+    #[test]
+    fn syntax_errors_are_located_by_byte_offset() {
+        let text = "ключ: значение\nx: [a, b\n";
+        let d = error(text);
+        assert_eq!(d.code, "E0001");
+        assert_eq!(d.message, "invalid YAML: `[` is never closed");
+        assert_eq!(d.primary_span().unwrap().start as usize, text.find('[').unwrap());
+        assert!(!d.message.contains("line"));
+
+        let text =
+            "models:\n  Bök:\n    fields:\n      title: {type: string, min_length: 1\n      isbn: {type: string}\n";
+        let d = error(text);
+        assert_eq!(d.message, "invalid YAML: flow map `{` is not closed, or a `,` is missing");
+        assert_eq!(at(text, d.labels[0].span), "{");
+        assert_eq!(d.labels[1].message, "expected `,` or `}` here");
+        assert_eq!(d.labels[1].span.start as usize, text.find("isbn").unwrap() + 4);
+        let d = error("a: {x: 1 y: 2}\n");
+        assert_eq!(d.message, "invalid YAML: expected `,` or `}` in a flow map");
+        assert_eq!(d.labels[1].span, Span::new(FILE, 3..4));
+        let d = error("a: [1, {b: 2]\n");
+        assert_eq!(d.message, "invalid YAML: `{` is closed by `]`");
+        assert_eq!(d.primary_span(), Some(Span::new(FILE, 7..7)));
+
+        let text = "models:\n  Bök:\n\tfields: {}\n";
+        let d = error(text);
+        assert_eq!(d.message, "invalid YAML: a tab is used for indentation");
+        assert_eq!(d.primary_span().unwrap().start as usize, text.find('\t').unwrap());
+
+        let text = "ä:\n  b: 1\n c: 2\n";
+        let d = error(text);
+        assert!(d.message.starts_with("invalid YAML: "), "{}", d.message);
+        assert_eq!(d.primary_span().unwrap().start as usize, text.find("c:").unwrap());
+    }
+
+    #[test]
+    fn aliases_copy_the_anchored_node() {
+        let text = "base: &b {x: 1, y: [2]}\ncopy: *b\nname: &n ä\nagain: *n\n";
+        let root = parsed(text);
+        let e = entries(&root);
+        assert_eq!(e[1].1.kind, e[0].1.kind);
+        assert_eq!(at(text, e[1].1.span), "*b");
+        // Inside the copy, spans are those of the anchored node.
+        assert_eq!(at(text, entries(&e[1].1)[0].0.span), "x");
+        assert_eq!(e[3].1.kind, str("ä"));
+        assert_eq!(at(text, e[3].1.span), "*n");
+
+        let d = error("a: 1\nb: *nope\n");
+        assert_eq!(d.message, "invalid YAML: unknown alias `*nope`");
+        assert_eq!(at("a: 1\nb: *nope\n", d.primary_span().unwrap()), "*nope");
+
+        let d = error("a: &a [1, *a]\n");
+        assert_eq!(d.message, "invalid YAML: alias `*a` refers to a node that contains it");
+
+        // A repeated anchor name: aliases refer to the latest definition.
+        let root = parsed("a: &x 1\nb: *x\nc: &x 2\nd: *x\n");
+        assert_eq!(pairs(&root), ["a=1", "b=1", "c=2", "d=2"]);
+    }
+
+    #[test]
+    fn merge_keys() {
+        let text = "\
+base: &base {a: 1, b: 2}
+other: &other {b: 3, c: 4}
+one:
+  <<: *base
+  x: 9
+two:
+  x: 9
+  <<: [*base, *other]
+  a: 0
+inline:
+  <<: {q: 1}
+nothing:
+  <<: ~
+  k: v
+quoted:
+  '<<': *base
+";
+        let root = parsed(text);
+        let e = entries(&root);
+        // Own entries first, then merged ones; own keys win, earlier sources win.
+        assert_eq!(pairs(&e[2].1), ["x=9", "a=1", "b=2"]);
+        assert_eq!(pairs(&e[3].1), ["x=9", "a=0", "b=2", "c=4"]);
+        assert_eq!(pairs(&e[4].1), ["q=1"]);
+        assert_eq!(pairs(&e[5].1), ["k=v"]);
+        // Merged entries keep the spans of their definition.
+        assert_eq!(at(text, entries(&e[2].1)[1].0.span), "a");
+        assert_eq!(entries(&e[2].1)[1].0.span.start as usize, text.find("a: 1").unwrap());
+        // A quoted `<<` is an ordinary key.
+        assert_eq!(entries(&e[6].1)[0].0.kind, str("<<"));
+
+        // Keys coming from merges are no duplicates; keys written twice are.
+        parsed("b: &b {a: 1}\nm:\n  <<: *b\n  <<: *b\n  a: 2\n");
+        let text = "b: &b {a: 1}\ns: &s x\nm:\n  <<: [*b, 1]\n";
+        let d = error(text);
+        assert_eq!(d.message, "invalid YAML: a merge key `<<` takes a map or a list of maps, not the integer `1`");
+        assert_eq!(d.primary_span().unwrap().start as usize, text.rfind('1').unwrap());
+        let text = "b: &b {a: 1}\ns: &s x\nm:\n  <<: [*b, *s]\n";
+        assert_eq!(at(text, error(text).primary_span().unwrap()), "*s");
+        assert!(error("m:\n  <<: text\n").message.contains("not the string `text`"));
+    }
+
+    #[test]
+    fn duplicate_keys() {
+        let text = "models:\n  Book:\n    fields:\n      title: string\n      isbn: string\n      title: int\n";
+        let d = error(text);
+        assert_eq!(d.code, "E0001");
+        assert_eq!(d.message, "duplicate key `title`");
+        let span = d.primary_span().unwrap();
+        assert_eq!(at(text, span), "title");
+        assert_eq!(span.start as usize, text.rfind("title").unwrap());
+        assert_eq!(d.labels[1].span.start as usize, text.find("title").unwrap());
+        assert_eq!(d.help.as_deref(), Some(DUPLICATE_HELP));
+
+        // Compared after resolution: `1` and `0x1` collide, `1` and `"1"` do not.
+        assert_eq!(error("1: a\n0x1: b\n").message, "duplicate key `1`");
+        assert_eq!(error("{~: a, null: b}").message, "duplicate key `null`");
+        parsed("1: a\n\"1\": b\n");
+        parsed("a: {x: 1}\nb: {x: 1}\n");
+        // Large maps use the hash index.
+        let mut big: String = (0..100).map(|i| format!("k{i}: {i}\n")).collect();
+        parsed(&big);
+        big.push_str("k42: again\n");
+        let d = error(&big);
+        assert_eq!(d.message, "duplicate key `k42`");
+        assert_eq!(at(&big, d.primary_span().unwrap()), "k42");
+        assert_eq!(d.primary_span().unwrap().start as usize, big.rfind("k42").unwrap());
+    }
+
+    #[test]
+    fn nesting_is_limited() {
+        let flow = |n: usize| format!("a: {}{}\n", "[".repeat(n), "]".repeat(n));
+        parsed(&flow(MAX_DEPTH - 1)); // plus the top-level map
+        let text = flow(MAX_DEPTH);
+        let d = error(&text);
+        assert_eq!(d.message, "YAML too large or too deeply nested: nesting deeper than 64 levels");
+        assert_eq!(d.help.as_deref(), Some(BUDGET_HELP));
+        assert_eq!(d.primary_span().unwrap().start as usize, 3 + MAX_DEPTH - 1);
+        assert!(parse(FILE, &flow(100_000)).is_err());
+
+        let block = |n: usize| (0..n).map(|i| format!("\n{}k{i}:", "  ".repeat(i))).collect::<String>() + " end\n";
+        parsed(&block(MAX_DEPTH));
+        assert!(error(&block(MAX_DEPTH + 1)).message.contains("nesting deeper than 64 levels"));
+
+        // Through aliases: a deep anchored node copied somewhere deep.
+        let deep = format!("a: &d {}{}\n", "[".repeat(40), "]".repeat(40));
+        parsed(&format!("{deep}b: {}*d{}\n", "[".repeat(20), "]".repeat(20)));
+        let text = format!("{deep}b: {}*d{}\n", "[".repeat(30), "]".repeat(30));
+        let d = error(&text);
+        assert!(d.message.contains("nesting deeper than 64 levels (through an alias)"), "{}", d.message);
+        assert_eq!(at(&text, d.primary_span().unwrap()), "*d");
+    }
+
+    #[test]
+    fn alias_bombs_are_rejected_before_expansion() {
+        let levels = ["lol"; 10].join(", ");
+        let mut bomb = format!("a0: &a0 [{levels}]\n");
+        for i in 1..40 {
+            let prev = vec![format!("*a{}", i - 1); 10].join(", ");
+            bomb.push_str(&format!("a{i}: &a{i} [{prev}]\n"));
+        }
+        // 10^40 nodes if expanded: this test finishing at all shows the limit applies before
+        // any expansion (the bench, not the tests, measures how fast).
+        let d = error(&bomb);
+        assert_eq!(
+            d.message,
+            format!("YAML too large or too deeply nested: more than {MAX_NODES} nodes after expanding aliases")
+        );
+        assert!(at(&bomb, d.primary_span().unwrap()).starts_with('*'));
+
+        // Long strings count by their bytes.
+        let long = "x".repeat(1 << 16);
+        let copies = vec!["*s"; 2000].join(", ");
+        assert!(error(&format!("s: &s {long}\nt: [{copies}]\n")).message.contains("MiB of text"));
+
+        // The limits themselves.
+        let small = Limits { depth: 8, nodes: 20, aliases: 3, bytes: 1 << 10 };
+        let d = parse_with(FILE, "a: &a x\nb: [*a, *a, *a, *a]\n", small).unwrap_err();
+        assert_eq!(d.message, "YAML too large or too deeply nested: more than 3 aliases");
+        assert!(parse_with(FILE, "a: &a x\nb: [*a, *a, *a]\n", small).is_ok());
+        let d = parse_with(FILE, "a: &a [1, 2, 3, 4, 5, 6, 7, 8]\nb: *a\nc: *a\n", small).unwrap_err();
+        assert_eq!(d.message, "YAML too large or too deeply nested: more than 20 nodes after expanding aliases");
+    }
+
+    #[test]
+    fn documents() {
+        assert_eq!(parsed("").kind, NodeKind::Null);
+        assert_eq!(parsed("# only a comment\n\n# another\n").kind, NodeKind::Null);
+        assert_eq!(parsed("\n  \n").span, Span::new(FILE, 0..0));
+        assert_eq!(pairs(&parsed("---\na: 1\n...\n")), ["a=1"]);
+        assert_eq!(parsed("--- just text\n").kind, str("just text"));
+        assert_eq!(parsed("---\n").kind, NodeKind::Null);
+
+        let text = "a: 1\n---\nb: 2\n";
+        let d = error(text);
+        assert_eq!(d.message, "invalid YAML: more than one document in a file");
+        assert_eq!(at(text, d.primary_span().unwrap()), "---");
+        assert!(parse(FILE, "a: 1\n...\n---\nb: 2\n").is_err());
+    }
+
+    #[test]
+    fn the_caller_strips_the_bom() {
+        // As load does: spans are offsets into the stripped text.
+        let file = "\u{feff}näme: x\n";
+        let text = file.strip_prefix('\u{feff}').unwrap();
+        let root = parsed(text);
+        assert_eq!(at(text, entries(&root)[0].0.span), "näme");
+        // A BOM left in is skipped by the parser; spans still count its bytes.
+        let root = parsed(file);
+        assert_eq!(at(file, entries(&root)[0].0.span), "näme");
+    }
+
+    /// Tiny deterministic generator for the fuzz test.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+    }
+
+    /// Parses and checks that every span lies on character boundaries inside the text.
+    fn parse_checked(text: &str) {
+        fn check(text: &str, node: &Node) {
+            let (start, end) = (node.span.start as usize, node.span.end as usize);
+            assert!(start <= end && end <= text.len(), "{text:?}: {:?}", node.span);
+            assert!(text.is_char_boundary(start) && text.is_char_boundary(end), "{text:?}: {:?}", node.span);
+            match &node.kind {
+                NodeKind::Seq(items) => items.iter().for_each(|n| check(text, n)),
+                NodeKind::Map(entries) => entries.iter().for_each(|(k, v)| {
+                    check(text, k);
+                    check(text, v)
+                }),
+                _ => {}
+            }
+        }
+        match parse(FILE, text) {
+            Ok(node) => check(text, &node),
+            Err(d) => {
+                assert_eq!(d.code, "E0001");
+                for label in &d.labels {
+                    let (start, end) = (label.span.start as usize, label.span.end as usize);
+                    assert!(start <= end && end <= text.len(), "{text:?}: {d:?}");
+                    assert!(text.is_char_boundary(start) && text.is_char_boundary(end), "{text:?}: {d:?}");
+                }
+                let digit_after = |s: &str| s.chars().next().is_some_and(|c| c.is_ascii_digit());
+                assert!(!d.message.split("line ").skip(1).any(digit_after), "{}", d.message);
+            }
+        }
+    }
+
+    #[test]
+    fn never_panics_on_mangled_input() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+            let mut paths: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+            paths.sort();
+            for path in paths {
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                    if let Ok(text) = std::fs::read_to_string(&path) {
+                        out.push(text);
+                    }
                 }
             }
         }
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-        walk(&root.join("specgen-lib/tests/fixtures"), &mut files);
-        walk(&root.join("examples"), &mut files);
-        walk(std::path::Path::new("/tmp/n1000/services"), &mut files);
-        walk(std::path::Path::new("/tmp/extra_yaml"), &mut files);
-        for f in files {
-            let Ok(text) = std::fs::read_to_string(&f) else { continue };
-            let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
-            let mut out = String::new();
-            match parse(FileId(0), &text) {
-                Ok(n) => dump(&n, &text, 0, &mut out),
-                Err(d) => out = format!("ERR {d:?}\n"),
+        let mut texts = Vec::new();
+        walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"), &mut texts);
+        assert!(texts.len() > 20);
+        let pieces = [
+            "[",
+            "]",
+            "{",
+            "}",
+            ":",
+            ": ",
+            ",",
+            "- ",
+            "-",
+            "&a ",
+            "*a",
+            "!!",
+            "! ",
+            "!x ",
+            "|",
+            ">",
+            "'",
+            "\"",
+            "#",
+            "\t",
+            "\n",
+            "\n  ",
+            " ",
+            "<<: ",
+            "? ",
+            "---\n",
+            "...",
+            "%YAML 1.2\n",
+            "\\",
+            "ü",
+            "\u{feff}",
+            "\r",
+            "\0",
+        ];
+        // `YAML_FUZZ_ROUNDS=200 cargo test --release …` fuzzes longer, with other random choices.
+        let rounds: u64 = std::env::var("YAML_FUZZ_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(1);
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        for text in (0..rounds).flat_map(|_| &texts) {
+            let text: String = text.chars().take(1500).collect();
+            for _ in 0..3 {
+                let mut cut = rng.below(text.len() + 1);
+                while !text.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                parse_checked(&text[..cut]);
             }
-            let name = f.to_string_lossy().replace('/', "_");
-            std::fs::write(format!("{out_dir}/{name}.txt"), out).unwrap();
+            for _ in 0..4 {
+                let mut mutated = text.clone();
+                for _ in 0..1 + rng.below(3) {
+                    let mut at = rng.below(mutated.len() + 1);
+                    while !mutated.is_char_boundary(at) {
+                        at -= 1;
+                    }
+                    let piece = pieces[rng.below(pieces.len())];
+                    if rng.below(2) == 0 {
+                        mutated.insert_str(at, piece);
+                    } else {
+                        let end = mutated[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+                        mutated.replace_range(at..end, piece);
+                    }
+                }
+                parse_checked(&mutated);
+            }
+        }
+        for _ in 0..300 * rounds {
+            let len = rng.below(40);
+            let text: String = (0..len).map(|_| pieces[rng.below(pieces.len())]).collect();
+            parse_checked(&text);
+            let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+            parse_checked(&String::from_utf8_lossy(&bytes));
         }
     }
 }
