@@ -4,7 +4,8 @@
 # On a fresh Debian 12 machine with Rust (rustup, with rustfmt and clippy) and python3 >= 3.11 it
 # installs what the tests need itself, then runs, stopping at the first failure:
 #   1. Debian packages from APT_PACKAGES below (apt-get update only if one is missing)
-#   2. scripts/setup-python.sh: the pinned Python tools in target/venv
+#   2. scripts/setup-python.sh: the pinned Python tools in target/venv;
+#      scripts/setup-node.sh: the pinned TypeScript compiler in target/node
 #   3. cargo fmt --all --check
 #   4. cargo clippy --workspace --all-targets -- -D warnings
 #   5. cargo test --workspace
@@ -93,6 +94,15 @@ else
   "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
 fi
 
+# Node.js and npm (for tsc): use the machine's if present, else Debian's.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "installing: nodejs npm"
+  sudo=()
+  if [[ "$(id -u)" != 0 ]]; then sudo=(sudo); fi
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get update -q </dev/null
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends nodejs npm </dev/null
+fi
+
 section "Python venv (scripts/setup-python.sh)"
 SPECGEN_VENV="$(scripts/setup-python.sh </dev/null)"
 export SPECGEN_VENV
@@ -102,6 +112,10 @@ echo "SPECGEN_VENV=$SPECGEN_VENV SPECGEN_REQUIRE_PYTHON=$SPECGEN_REQUIRE_PYTHON 
 
 locked=()
 if [[ -n "${CI:-}" ]]; then locked=(--locked); fi
+
+section "Node tools (scripts/setup-node.sh)"
+SPECGEN_NODE="$(scripts/setup-node.sh </dev/null)"
+export SPECGEN_NODE SPECGEN_REQUIRE_NODE=1
 
 section "cargo fmt --all --check"
 fmt_color=()

@@ -161,6 +161,33 @@ fn oversized_spec_file_is_rejected_before_parsing() {
 }
 
 #[test]
+fn output_does_not_depend_on_the_working_directory() {
+    // The same project generated from two different working directories, once with a relative
+    // and once with an absolute --root, gives the same bytes.
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("work/project");
+    copy_dir(&repo().join("examples/bookshelf"), &project);
+    let out_a = tmp.path().join("a");
+    let out_b = tmp.path().join("b");
+    let run_in = |cwd: &Path, root: &str, out: &Path| {
+        let status = Command::new(env!("CARGO_BIN_EXE_specgen"))
+            .args(["generate", "--root", root, "--out", out.to_str().unwrap(), "--no-scaffolds", "--quiet"])
+            .current_dir(cwd)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    run_in(&tmp.path().join("work"), "project", &out_a);
+    run_in(&repo(), project.to_str().unwrap(), &out_b);
+    let strip = |base: &Path| -> Vec<(PathBuf, Vec<u8>)> {
+        snapshot_tree(base).into_iter().map(|(p, bytes, _)| (p.strip_prefix(base).unwrap().to_path_buf(), bytes)).collect()
+    };
+    let (a, b) = (strip(&out_a), strip(&out_b));
+    assert!(!a.is_empty());
+    assert_eq!(a, b);
+}
+
+#[test]
 fn usage_errors_exit_2() {
     assert_eq!(specgen(&["generate", "--no-such-flag"]).status.code(), Some(2));
     assert_eq!(specgen(&["frobnicate"]).status.code(), Some(2));

@@ -8,7 +8,7 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 #[schemars(title = "specgen.toml")]
 pub struct ConfigFile {
-    /// Targets to generate (default: all). Known: `pydantic`.
+    /// Targets to generate (default: all): `pydantic`, `fastapi`, `client`, `openapi`, `typescript`.
     pub targets: Option<Vec<String>>,
     /// Python settings.
     #[serde(default)]

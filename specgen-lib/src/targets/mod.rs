@@ -14,24 +14,42 @@ use crate::fileset::{FileKind, FileSet};
 use crate::ir::Ir;
 use crate::load::InputNames;
 
+pub mod client;
+pub mod fastapi;
+pub mod jsonschema;
+pub mod openapi;
 pub mod pydantic;
 pub mod python;
+pub mod typescript;
 
 /// An output family that can be switched on or off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Target {
     /// `schemas.py`: Pydantic models, variants and enums.
     Pydantic,
+    /// FastAPI: controller Protocols, routers, the registry, `create_app`, controller stubs.
+    Fastapi,
+    /// Typed async httpx clients with retries.
+    Client,
+    /// OpenAPI 3.1 documents, one per service.
+    Openapi,
+    /// TypeScript types of every model, variant and enum.
+    Typescript,
 }
 
 impl Target {
     /// Every target, in a fixed order.
-    pub const ALL: [Target; 1] = [Target::Pydantic];
+    pub const ALL: [Target; 5] =
+        [Target::Pydantic, Target::Fastapi, Target::Client, Target::Openapi, Target::Typescript];
 
     /// The name used in specgen.toml and on the command line.
     pub fn name(self) -> &'static str {
         match self {
             Target::Pydantic => "pydantic",
+            Target::Fastapi => "fastapi",
+            Target::Client => "client",
+            Target::Openapi => "openapi",
+            Target::Typescript => "typescript",
         }
     }
 
@@ -111,6 +129,10 @@ pub fn render(ir: &Ir, opts: &Options) -> Result<FileSet, RenderError> {
     for target in &opts.targets {
         let set = match target {
             Target::Pydantic => pydantic::render(ir, opts)?,
+            Target::Fastapi => fastapi::render(ir, opts)?,
+            Target::Client => client::render(ir, opts)?,
+            Target::Openapi => openapi::render(ir, opts)?,
+            Target::Typescript => typescript::render(ir, opts)?,
         };
         files.extend(set);
     }
@@ -123,6 +145,10 @@ pub fn outputs(names: &InputNames, opts: &Options) -> Vec<OutputPath> {
     for target in &opts.targets {
         let list = match target {
             Target::Pydantic => pydantic::outputs(names, opts),
+            Target::Fastapi => fastapi::outputs(names, opts),
+            Target::Client => client::outputs(names, opts),
+            Target::Openapi => openapi::outputs(names, opts),
+            Target::Typescript => typescript::outputs(names, opts),
         };
         paths.extend(list);
     }

@@ -2,6 +2,7 @@
 
 mod determinism;
 mod diagnostics;
+mod openapi;
 mod python;
 mod schemas;
 mod targets;

@@ -1,0 +1,519 @@
+//! `services/<svc>/docs/openapi.json`: the OpenAPI 3.1 document of every service with domain files.
+//!
+//! Built as a `serde_json` value and printed with two-space indentation and one final newline
+//! (JSON has no comments, so no banner). The document describes the FastAPI app that the
+//! `fastapi` target generates for the same operations, following FastAPI's own conventions so
+//! that the app's `/openapi.json` and this file agree on paths, methods, parameters, request
+//! bodies and status codes:
+//!
+//! - `operationId` is the operation name; `tags` are the domain's; `summary` and `description`
+//!   only when the spec has them (FastAPI would make a summary up from the function name);
+//! - parameters in spec order, `in: path|query`, `required`, and a `schema` with constraints,
+//!   defaults, enum `$ref`s and `type: array` for list query parameters (read as repeated keys,
+//!   `?tag=a&tag=b`, OpenAPI's default `form`/`explode` style and FastAPI's reading). Unlike
+//!   FastAPI, an optional query parameter is not `anyOf: [T, null]`: a query string cannot carry
+//!   a null, leaving it out is the way to send none;
+//! - `requestBody` (required, `application/json`, `$ref` to the input class);
+//! - the success response under the operation's status code, with `application/json` content
+//!   when there is an output and the status allows a body (not 1xx, 204, 205, 304): a `$ref`,
+//!   or `type: array, items: $ref` for list outputs; plus `422` with FastAPI's
+//!   `HTTPValidationError` exactly where FastAPI adds it (the operation has parameters or a body);
+//! - `components.schemas`: the classes and enums reachable from the service's REST operations
+//!   (through inputs, outputs, parameters and fields, transitively), sorted by name, plus
+//!   `HTTPValidationError` and `ValidationError` when used (renamed `FastAPI…` in the unlikely
+//!   case that a model has their name). FastAPI runs with `separate_input_output_schemas=False`,
+//!   so one schema per class serves requests and responses;
+//! - `links` on the success response of every POST operation whose output is one class, for
+//!   schemathesis' stateful phase (see [`link_field`] for the matching rule).
+//!
+//! `info.title` is the service name, `info.description` its services.yml description,
+//! `info.version` `0.1.0` (the spec has no version field). The `/health` route of the app is
+//! not part of the schema. A service whose domains have no REST operation gets a valid document
+//! with empty `paths`.
+
+use serde_json::{json, Map, Value};
+
+use crate::fileset::{FileKind, FileSet};
+use crate::ir::{Class, Field, Ir, Method, Operation, Param, ParamSource, Primitive, Service, TypeRef};
+use crate::load::InputNames;
+
+use super::jsonschema::{self, Schemas};
+use super::{Options, OutputPath, RenderError};
+
+/// `info.version` of every document.
+pub const VERSION: &str = "0.1.0";
+
+/// Where references point.
+const REF_PREFIX: &str = "#/components/schemas/";
+
+/// The file name under `services/<svc>/docs/`.
+const FILE: &str = "openapi.json";
+
+/// Renders one document per service that has domain files.
+pub fn render(ir: &Ir, opts: &Options) -> Result<FileSet, RenderError> {
+    let mut files = FileSet::new();
+    for service in ir.services.iter().filter(|s| !s.domains.is_empty()) {
+        let doc = document(ir, service)?;
+        let mut text = serde_json::to_string_pretty(&doc).map_err(|e| bug(e.to_string()))?;
+        text.push('\n');
+        files.generated(opts.roots.services_dir.join(&service.name).join("docs").join(FILE), text);
+    }
+    Ok(files)
+}
+
+/// The paths [`render`] writes: one per service with at least one domain file.
+pub fn outputs(names: &InputNames, opts: &Options) -> Vec<OutputPath> {
+    names
+        .services
+        .iter()
+        .filter(|(_, files)| !files.domains.is_empty())
+        .map(|(name, _)| OutputPath {
+            path: opts.roots.services_dir.join(name).join("docs").join(FILE),
+            kind: FileKind::Generated,
+        })
+        .collect()
+}
+
+/// The OpenAPI document of `service`.
+pub fn document(ir: &Ir, service: &Service) -> Result<Value, RenderError> {
+    let schemas = Schemas::new(ir, REF_PREFIX);
+    let rest_ops: Vec<&Operation> =
+        service.domains.iter().flat_map(|d| &d.operations).filter(|op| op.rest.is_some()).collect();
+
+    // Components first: the names FastAPI's validation schemas take depend on them.
+    let mut roots: Vec<&str> = Vec::new();
+    for op in &rest_ops {
+        roots.extend(op.input.as_deref());
+        roots.extend(op.output.as_ref().map(|o| o.class.as_str()));
+        for param in &op.params {
+            jsonschema::named_types(&param.ty, &mut roots);
+        }
+    }
+    let mut components = schemas.definitions(roots);
+    let validation = rest_ops.iter().any(|op| has_validation_error(op)).then(|| {
+        let http = free_name(&components, "HTTPValidationError");
+        let item = free_name(&components, "ValidationError");
+        components.insert(http.clone(), http_validation_error(&item));
+        components.insert(item.clone(), validation_error());
+        http
+    });
+    let components = sort_keys(components);
+
+    let mut paths = Map::new();
+    let mut tags: Vec<&str> = Vec::new();
+    for domain in &service.domains {
+        for op in domain.operations.iter() {
+            let Some(rest) = &op.rest else { continue };
+            for tag in &domain.tags {
+                if !tags.contains(&tag.as_str()) {
+                    tags.push(tag);
+                }
+            }
+            let path = if rest.path.is_empty() { "/".to_string() } else { rest.path.clone() };
+            let item = paths.entry(path).or_insert_with(|| Value::Object(Map::new()));
+            let Value::Object(item) = item else { return Err(bug("a path item is not an object".into())) };
+            let method = rest.method.as_str().to_ascii_lowercase();
+            if item.contains_key(&method) {
+                return Err(bug(format!("two operations for {} {}", rest.method.as_str(), rest.path)));
+            }
+            item.insert(method, operation(ir, &schemas, service, &domain.tags, op, validation.as_deref())?);
+        }
+    }
+
+    let mut info = Map::new();
+    info.insert("title".into(), json!(service.name));
+    if let Some(description) = service.description.as_deref().filter(|d| !d.trim().is_empty()) {
+        info.insert("description".into(), json!(description));
+    }
+    info.insert("version".into(), json!(VERSION));
+
+    let mut doc = Map::new();
+    doc.insert("openapi".into(), json!("3.1.0"));
+    doc.insert("info".into(), Value::Object(info));
+    if !tags.is_empty() {
+        doc.insert("tags".into(), Value::Array(tags.iter().map(|t| json!({ "name": t })).collect()));
+    }
+    doc.insert("paths".into(), Value::Object(paths));
+    if !components.is_empty() {
+        doc.insert("components".into(), json!({ "schemas": components }));
+    }
+    Ok(Value::Object(doc))
+}
+
+/// FastAPI documents `422` for a route with parameters or a body.
+fn has_validation_error(op: &Operation) -> bool {
+    !op.params.is_empty() || op.input.is_some()
+}
+
+/// The operation object.
+fn operation(
+    ir: &Ir,
+    schemas: &Schemas<'_>,
+    service: &Service,
+    tags: &[String],
+    op: &Operation,
+    validation: Option<&str>,
+) -> Result<Value, RenderError> {
+    let rest = op.rest.as_ref().ok_or_else(|| bug(format!("operation `{}` has no REST binding", op.name)))?;
+    let mut out = Map::new();
+    if !tags.is_empty() {
+        out.insert("tags".into(), json!(tags));
+    }
+    for (key, text) in [("summary", &op.summary), ("description", &op.description)] {
+        if let Some(text) = text.as_deref().filter(|t| !t.trim().is_empty()) {
+            out.insert(key.into(), json!(text));
+        }
+    }
+    out.insert("operationId".into(), json!(op.name));
+    if !op.params.is_empty() {
+        out.insert("parameters".into(), op.params.iter().map(|p| parameter(schemas, p)).collect());
+    }
+    if let Some(input) = &op.input {
+        out.insert(
+            "requestBody".into(),
+            json!({
+                "required": true,
+                "content": { "application/json": { "schema": schemas.reference(input) } },
+            }),
+        );
+    }
+
+    let mut success = Map::new();
+    success.insert("description".into(), json!("Successful Response"));
+    if let Some(output) = op.output.as_ref().filter(|_| body_allowed(rest.status)) {
+        let schema = if output.list {
+            json!({ "type": "array", "items": schemas.reference(&output.class) })
+        } else {
+            schemas.reference(&output.class)
+        };
+        success.insert("content".into(), json!({ "application/json": { "schema": schema } }));
+        if rest.method == Method::Post && !output.list {
+            let class = ir.class(&output.class).ok_or_else(|| bug(format!("unknown class `{}`", output.class)))?;
+            let links = links(service, class);
+            if !links.is_empty() {
+                success.insert("links".into(), Value::Object(links));
+            }
+        }
+    }
+    let mut responses = Map::new();
+    responses.insert(rest.status.to_string(), Value::Object(success));
+    if let Some(name) = validation.filter(|_| has_validation_error(op) && rest.status != 422) {
+        responses.insert(
+            "422".into(),
+            json!({
+                "description": "Validation Error",
+                "content": { "application/json": { "schema": schemas.reference(name) } },
+            }),
+        );
+    }
+    out.insert("responses".into(), Value::Object(responses));
+    Ok(Value::Object(out))
+}
+
+/// A parameter object.
+fn parameter(schemas: &Schemas<'_>, param: &Param) -> Value {
+    let mut out = Map::new();
+    out.insert("name".into(), json!(param.name));
+    out.insert(
+        "in".into(),
+        json!(match param.source {
+            ParamSource::Path => "path",
+            ParamSource::Query => "query",
+        }),
+    );
+    out.insert("required".into(), json!(param.required));
+    if let Some(description) = param.description.as_deref().filter(|d| !d.trim().is_empty()) {
+        out.insert("description".into(), json!(description));
+    }
+    let mut schema = schemas.type_schema(&param.ty, &param.constraints);
+    if let (Some(default), Value::Object(map)) = (&param.default, &mut schema) {
+        map.insert("default".into(), jsonschema::wire_value(&param.ty, default));
+    }
+    out.insert("schema".into(), schema);
+    Value::Object(out)
+}
+
+/// Whether a response with `status` may have a body (FastAPI's `is_body_allowed_for_status_code`).
+fn body_allowed(status: u16) -> bool {
+    !(status < 200 || matches!(status, 204 | 205 | 304))
+}
+
+/// The links from the success response of a POST operation returning `class` to the GET, PUT,
+/// PATCH and DELETE operations of the same service that have exactly one path parameter, when
+/// [`link_field`] finds the field of `class` that supplies it. Keyed by the target's operationId.
+fn links(service: &Service, class: &Class) -> Map<String, Value> {
+    let mut out = Map::new();
+    for target in service.domains.iter().flat_map(|d| &d.operations) {
+        let Some(rest) = &target.rest else { continue };
+        if !matches!(rest.method, Method::Get | Method::Put | Method::Patch | Method::Delete) {
+            continue;
+        }
+        let mut path_params = target.params.iter().filter(|p| p.source == ParamSource::Path);
+        let (Some(param), None) = (path_params.next(), path_params.next()) else { continue };
+        let Some(field) = link_field(class, param) else { continue };
+        let mut parameters = Map::new();
+        parameters.insert(param.name.clone(), json!(format!("$response.body#/{}", pointer_token(&field.name))));
+        out.insert(target.name.clone(), json!({ "operationId": target.name, "parameters": parameters }));
+    }
+    out
+}
+
+/// The field of the response class `class` whose value fills the path parameter `param` of a
+/// follow-up operation:
+///
+/// 1. the field with the parameter's name (`book_id` ↔ `book_id`: a `ReadingProgressRead`
+///    links to the book it belongs to, a `BookRead` through `author_id` to its author);
+/// 2. otherwise, when the parameter is called `id` or `<model>_id` (`<model>` the snake_case
+///    name of the class's model: `book_id` for `BookRead`), the field `id`.
+///
+/// The field must always hold a value the parameter accepts: not nullable, and of the
+/// parameter's type, or any primitive or enum when the parameter is an unconstrained string
+/// (the path carries the value's text).
+pub fn link_field<'c>(class: &'c Class, param: &Param) -> Option<&'c Field> {
+    let fits = |field: &&Field| {
+        let scalar = matches!(field.ty, TypeRef::Primitive(_) | TypeRef::Enum(_));
+        let any_text = param.ty == TypeRef::Primitive(Primitive::String) && param.constraints.is_empty();
+        !field.nullable && (field.ty == param.ty || (any_text && scalar))
+    };
+    let named = |name: &str| class.fields.iter().find(|f| f.name == name).filter(fits);
+    named(&param.name).or_else(|| {
+        (param.name == "id" || param.name == format!("{}_id", snake_case(&class.model))).then(|| named("id")).flatten()
+    })
+}
+
+/// `PascalCase` → `snake_case` (`ReadingProgress` → `reading_progress`, `HTTPServer` →
+/// `http_server`).
+pub fn snake_case(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_uppercase() {
+            let prev = i.checked_sub(1).map(|j| chars[j]);
+            let next = chars.get(i + 1);
+            let boundary = prev.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit())
+                || (prev.is_some_and(char::is_uppercase) && next.is_some_and(|n| n.is_lowercase()));
+            if boundary {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A JSON Pointer reference token (RFC 6901: `~` → `~0`, `/` → `~1`), percent-encoding what a
+/// runtime expression's URI fragment cannot hold.
+fn pointer_token(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c if c.is_ascii_alphanumeric() || "-._".contains(c) => out.push(c),
+            c => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `name`, or `FastAPI<name>` (then with `_` appended) if a component already has it.
+fn free_name(components: &Map<String, Value>, name: &str) -> String {
+    if !components.contains_key(name) {
+        return name.to_string();
+    }
+    let mut candidate = format!("FastAPI{name}");
+    while components.contains_key(&candidate) {
+        candidate.push('_');
+    }
+    candidate
+}
+
+/// FastAPI's `HTTPValidationError` schema (FastAPI 0.165), referring to `item`.
+fn http_validation_error(item: &str) -> Value {
+    json!({
+        "properties": {
+            "detail": {
+                "items": { "$ref": format!("{REF_PREFIX}{item}") },
+                "type": "array",
+                "title": "Detail",
+            },
+        },
+        "type": "object",
+        "title": "HTTPValidationError",
+    })
+}
+
+/// FastAPI's `ValidationError` schema (FastAPI 0.165).
+fn validation_error() -> Value {
+    json!({
+        "properties": {
+            "loc": {
+                "items": { "anyOf": [{ "type": "string" }, { "type": "integer" }] },
+                "type": "array",
+                "title": "Location",
+            },
+            "msg": { "type": "string", "title": "Message" },
+            "type": { "type": "string", "title": "Error Type" },
+            "input": { "title": "Input" },
+            "ctx": { "type": "object", "title": "Context" },
+        },
+        "type": "object",
+        "required": ["loc", "msg", "type"],
+        "title": "ValidationError",
+    })
+}
+
+fn sort_keys(map: Map<String, Value>) -> Map<String, Value> {
+    let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    entries.into_iter().collect()
+}
+
+fn bug(message: String) -> RenderError {
+    RenderError { origin: "openapi.json".to_string(), message }
+}
+
+#[cfg(test)]
+mod tests {
+    use camino::Utf8PathBuf;
+
+    use super::*;
+    use crate::load::Input;
+    use crate::Project;
+
+    fn example() -> Project {
+        let root = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/bookshelf");
+        Project::load(&Input::Root(root)).unwrap()
+    }
+
+    fn only_openapi(project: &Project) -> Options {
+        let mut opts = project.options.clone();
+        opts.targets = [super::super::Target::Openapi].into_iter().collect();
+        opts
+    }
+
+    fn text(files: &FileSet, path: &str) -> String {
+        String::from_utf8(files.get(path).unwrap_or_else(|| panic!("{path} not rendered")).bytes.clone()).unwrap()
+    }
+
+    #[test]
+    fn bookshelf_backend() {
+        let project = example();
+        let files = render(&project.ir, &only_openapi(&project)).unwrap();
+        let text = text(&files, "services/backend/docs/openapi.json");
+        assert!(text.ends_with("}\n") && !text.ends_with("\n\n"));
+        assert!(text.starts_with("{\n  \"openapi\": \"3.1.0\",\n"));
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        let create = &doc["paths"]["/books"]["post"];
+        assert_eq!(create["operationId"], "create_book");
+        assert_eq!(
+            create["responses"]["201"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/BookRead"
+        );
+        let links = &create["responses"]["201"]["links"];
+        assert_eq!(
+            links["get_book"],
+            json!({"operationId": "get_book", "parameters": {"book_id": "$response.body#/id"}})
+        );
+        assert_eq!(links["get_author"]["parameters"], json!({"author_id": "$response.body#/author_id"}));
+        assert_eq!(links["list_author_books"]["parameters"], json!({"author_id": "$response.body#/author_id"}));
+        for op in ["update_book", "patch_book", "delete_book"] {
+            assert_eq!(links[op]["parameters"]["book_id"], "$response.body#/id", "{op}");
+        }
+        assert!(links.get("list_books").is_none() && links.get("get_shelf_stats").is_none());
+        let progress = &doc["paths"]["/books/{book_id}/progress"]["post"]["responses"]["201"]["links"];
+        assert_eq!(progress["get_book"]["parameters"]["book_id"], "$response.body#/book_id");
+        assert!(doc["paths"]["/books/{book_id}/finish"]["post"]["responses"]["200"].get("links").is_none());
+        let delete = &doc["paths"]["/books/{book_id}"]["delete"]["responses"];
+        assert_eq!(delete["204"], json!({"description": "Successful Response"}));
+        assert!(delete.get("422").is_some());
+        let list = &doc["paths"]["/books"]["get"];
+        assert_eq!(
+            list["responses"]["200"]["content"]["application/json"]["schema"],
+            json!({"type": "array", "items": {"$ref": "#/components/schemas/BookSummary"}})
+        );
+        assert_eq!(
+            list["parameters"][3],
+            json!({"name": "tag", "in": "query", "required": false, "description": "Books having all of these tags",
+                   "schema": {"type": "array", "items": {"type": "string"}}})
+        );
+        assert_eq!(list["parameters"][0]["schema"], json!({"$ref": "#/components/schemas/ListBooksStatus"}));
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        let names: Vec<&str> = schemas.keys().map(String::as_str).collect();
+        assert!(names.windows(2).all(|w| w[0] < w[1]), "sorted: {names:?}");
+        for name in ["HTTPValidationError", "ValidationError", "ListBooksStatus", "Genre", "SeriesPosition"] {
+            assert!(names.contains(&name), "{name} missing from {names:?}");
+        }
+        for name in ["Book", "Notification", "NotificationRead", "EventError"].into_iter().chain(["Author"]) {
+            assert!(!names.contains(&name), "{name} is not reachable from backend's operations");
+        }
+        assert_eq!(doc["tags"], json!([{"name": "authors"}, {"name": "books"}]));
+        insta::assert_snapshot!("bookshelf_backend_openapi", text);
+    }
+
+    #[test]
+    fn a_service_without_rest_operations_gets_empty_paths() {
+        let project = example();
+        let files = render(&project.ir, &only_openapi(&project)).unwrap();
+        let doc: Value = serde_json::from_str(&text(&files, "services/notifications/docs/openapi.json")).unwrap();
+        assert_eq!(
+            doc,
+            json!({
+                "openapi": "3.1.0",
+                "info": {"title": "notifications", "description": "Turns book events into reader notifications", "version": "0.1.0"},
+                "paths": {},
+            })
+        );
+        // tg_bot has only a manifest: no domain files, no document.
+        assert_eq!(files.len(), 2);
+    }
+
+    #[test]
+    fn outputs_are_the_rendered_paths() {
+        let project = example();
+        let mut opts = only_openapi(&project);
+        opts.roots.services_dir = Utf8PathBuf::from("apps");
+        let rendered: Vec<OutputPath> = render(&project.ir, &opts)
+            .unwrap()
+            .iter()
+            .map(|(path, file)| OutputPath { path: path.to_owned(), kind: file.kind })
+            .collect();
+        assert_eq!(outputs(&project.names, &opts), rendered);
+        assert_eq!(rendered[0].path, "apps/backend/docs/openapi.json");
+    }
+
+    #[test]
+    fn snake_case_of_model_names() {
+        for (pascal, snake) in [
+            ("Book", "book"),
+            ("ReadingProgress", "reading_progress"),
+            ("HTTPServer", "http_server"),
+            ("V2Api", "v2_api"),
+        ] {
+            assert_eq!(snake_case(pascal), snake);
+        }
+    }
+
+    #[test]
+    fn pointer_tokens_escape() {
+        assert_eq!(pointer_token("id"), "id");
+        assert_eq!(pointer_token("a/b~c"), "a~1b~0c");
+        assert_eq!(pointer_token("a b"), "a%20b");
+    }
+
+    #[test]
+    fn validation_schema_names_avoid_models() {
+        let mut components = Map::new();
+        components.insert("ValidationError".into(), json!({}));
+        components.insert("FastAPIValidationError".into(), json!({}));
+        assert_eq!(free_name(&components, "HTTPValidationError"), "HTTPValidationError");
+        assert_eq!(free_name(&components, "ValidationError"), "FastAPIValidationError_");
+    }
+}
