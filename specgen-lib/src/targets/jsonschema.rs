@@ -67,6 +67,12 @@ impl<'a> Schemas<'a> {
     }
 
     /// `{"$ref": "<prefix><name>"}`.
+    /// The class called `name`.
+    pub fn class_named(&self, name: &str) -> Option<&'a Class> {
+        self.classes.get(name).copied()
+    }
+
+    /// A `$ref` to the class or enum called `name`.
     pub fn reference(&self, name: &str) -> Value {
         json!({ "$ref": format!("{}{name}", self.ref_prefix) })
     }

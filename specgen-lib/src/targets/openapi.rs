@@ -31,6 +31,8 @@
 //! not part of the schema. A service whose domains have no REST operation gets a valid document
 //! with empty `paths`.
 
+use std::collections::BTreeMap;
+
 use serde_json::{json, Map, Value};
 
 use crate::fileset::{FileKind, FileSet};
@@ -99,6 +101,7 @@ pub fn document(ir: &Ir, service: &Service) -> Result<Value, RenderError> {
     });
     let components = sort_keys(components);
 
+    let link_targets = LinkTargets::new(service);
     let mut paths = Map::new();
     let mut tags: Vec<&str> = Vec::new();
     for domain in &service.domains {
@@ -116,7 +119,7 @@ pub fn document(ir: &Ir, service: &Service) -> Result<Value, RenderError> {
             if item.contains_key(&method) {
                 return Err(bug(format!("two operations for {} {}", rest.method.as_str(), rest.path)));
             }
-            item.insert(method, operation(ir, &schemas, service, &domain.tags, op, validation.as_deref())?);
+            item.insert(method, operation(&schemas, &link_targets, &domain.tags, op, validation.as_deref())?);
         }
     }
 
@@ -147,9 +150,8 @@ fn has_validation_error(op: &Operation) -> bool {
 
 /// The operation object.
 fn operation(
-    ir: &Ir,
     schemas: &Schemas<'_>,
-    service: &Service,
+    links: &LinkTargets<'_>,
     tags: &[String],
     op: &Operation,
     validation: Option<&str>,
@@ -188,8 +190,9 @@ fn operation(
         };
         success.insert("content".into(), json!({ "application/json": { "schema": schema } }));
         if rest.method == Method::Post && !output.list {
-            let class = ir.class(&output.class).ok_or_else(|| bug(format!("unknown class `{}`", output.class)))?;
-            let links = links(service, class);
+            let class =
+                schemas.class_named(&output.class).ok_or_else(|| bug(format!("unknown class `{}`", output.class)))?;
+            let links = links.links(&rest.path, class);
             if !links.is_empty() {
                 success.insert("links".into(), Value::Object(links));
             }
@@ -238,24 +241,53 @@ fn body_allowed(status: u16) -> bool {
     !(status < 200 || matches!(status, 204 | 205 | 304))
 }
 
-/// The links from the success response of a POST operation returning `class` to the GET, PUT,
-/// PATCH and DELETE operations of the same service that have exactly one path parameter, when
-/// [`link_field`] finds the field of `class` that supplies it. Keyed by the target's operationId.
-fn links(service: &Service, class: &Class) -> Map<String, Value> {
-    let mut out = Map::new();
-    for target in service.domains.iter().flat_map(|d| &d.operations) {
-        let Some(rest) = &target.rest else { continue };
-        if !matches!(rest.method, Method::Get | Method::Put | Method::Patch | Method::Delete) {
-            continue;
+/// The operations that links may point at, indexed so that finding the links of every POST
+/// stays linear in the number of operations (a service with thousands of resources must not
+/// link every create to every other resource's operations).
+struct LinkTargets<'a> {
+    /// Collection path (`/books`) → the GET/PUT/PATCH/DELETE operations on one member of it
+    /// (`/books/{book_id}…`), each with its single path parameter.
+    by_collection: BTreeMap<&'a str, Vec<(&'a Operation, &'a Param)>>,
+    /// Path parameter name (other than `id`) → the operations taking it.
+    by_param: BTreeMap<&'a str, Vec<(&'a Operation, &'a Param)>>,
+}
+
+impl<'a> LinkTargets<'a> {
+    fn new(service: &'a Service) -> LinkTargets<'a> {
+        let mut targets = LinkTargets { by_collection: BTreeMap::new(), by_param: BTreeMap::new() };
+        for op in service.domains.iter().flat_map(|d| &d.operations) {
+            let Some(rest) = &op.rest else { continue };
+            if !matches!(rest.method, Method::Get | Method::Put | Method::Patch | Method::Delete) {
+                continue;
+            }
+            let mut path_params = op.params.iter().filter(|p| p.source == ParamSource::Path);
+            let (Some(param), None) = (path_params.next(), path_params.next()) else { continue };
+            if let Some(at) = rest.path.find(&format!("/{{{}}}", param.name)) {
+                targets.by_collection.entry(&rest.path[..at]).or_default().push((op, param));
+            }
+            if param.name != "id" {
+                targets.by_param.entry(param.name.as_str()).or_default().push((op, param));
+            }
         }
-        let mut path_params = target.params.iter().filter(|p| p.source == ParamSource::Path);
-        let (Some(param), None) = (path_params.next(), path_params.next()) else { continue };
-        let Some(field) = link_field(class, param) else { continue };
-        let mut parameters = Map::new();
-        parameters.insert(param.name.clone(), json!(format!("$response.body#/{}", pointer_token(&field.name))));
-        out.insert(target.name.clone(), json!({ "operationId": target.name, "parameters": parameters }));
+        targets
     }
-    out
+
+    /// The links from the success response of the POST operation at `path` returning `class`:
+    /// to the operations on the created member (`POST /books` → `GET /books/{book_id}`), and
+    /// to operations whose path parameter is named like a field of `class` (`author_id`), when
+    /// [`link_field`] finds the field that supplies the parameter. Keyed by operationId, sorted.
+    fn links(&self, path: &str, class: &Class) -> Map<String, Value> {
+        let mut found: BTreeMap<&str, Value> = BTreeMap::new();
+        let member_ops = self.by_collection.get(path).into_iter().flatten();
+        let by_field = class.fields.iter().filter_map(|f| self.by_param.get(f.name.as_str())).flatten();
+        for &(target, param) in member_ops.chain(by_field) {
+            let Some(field) = link_field(class, param) else { continue };
+            let mut parameters = Map::new();
+            parameters.insert(param.name.clone(), json!(format!("$response.body#/{}", pointer_token(&field.name))));
+            found.insert(&target.name, json!({ "operationId": target.name, "parameters": parameters }));
+        }
+        found.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    }
 }
 
 /// The field of the response class `class` whose value fills the path parameter `param` of a
