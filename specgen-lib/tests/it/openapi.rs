@@ -513,3 +513,32 @@ fn samples_of_recursive_models_are_finite() {
     let text = samples_ts(&project.ir);
     assert!(text.contains("export const required_Category: Category = "), "{text}");
 }
+
+/// Regression: in the benchmark corpus every member operation takes a path parameter called
+/// `id`, and linking by that name alone made every create link to every other resource's
+/// operations (N² links, 12 s for 1,000 resources). A create links to its own resource only.
+#[test]
+fn links_stay_within_the_created_resource() {
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = tmp.path().join("n30");
+    let status = Command::new("python3")
+        .arg(repo_root().join("bench/make_corpus.py").as_str())
+        .args(["30", corpus.to_str().unwrap()])
+        .status()
+        .expect("python3 runs bench/make_corpus.py");
+    assert!(status.success());
+    let (_, files) = load(&Utf8PathBuf::try_from(corpus).unwrap());
+    let (_, doc) = files.iter().find(|(p, _)| p.as_str().ends_with("openapi.json")).unwrap();
+    let doc: Value = serde_json::from_slice(&doc.bytes).unwrap();
+    let mut creates = 0;
+    for item in doc["paths"].as_object().unwrap().values() {
+        let Some(post) = item.get("post") else { continue };
+        let links = post["responses"]["201"]["links"].as_object().expect("creates have links");
+        let resource = post["operationId"].as_str().unwrap().trim_start_matches("create_");
+        let mut targets: Vec<&str> = links.keys().map(String::as_str).collect();
+        targets.sort();
+        assert_eq!(targets, [format!("delete_{resource}"), format!("get_{resource}"), format!("update_{resource}")]);
+        creates += 1;
+    }
+    assert_eq!(creates, 30);
+}
