@@ -180,7 +180,10 @@ fn output_does_not_depend_on_the_working_directory() {
     run_in(&tmp.path().join("work"), "project", &out_a);
     run_in(&repo(), project.to_str().unwrap(), &out_b);
     let strip = |base: &Path| -> Vec<(PathBuf, Vec<u8>)> {
-        snapshot_tree(base).into_iter().map(|(p, bytes, _)| (p.strip_prefix(base).unwrap().to_path_buf(), bytes)).collect()
+        snapshot_tree(base)
+            .into_iter()
+            .map(|(p, bytes, _)| (p.strip_prefix(base).unwrap().to_path_buf(), bytes))
+            .collect()
     };
     let (a, b) = (strip(&out_a), strip(&out_b));
     assert!(!a.is_empty());

@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use camino::Utf8PathBuf;
+use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::fileset::{FileKind, FileSet};
 use crate::ir::Ir;
@@ -136,6 +136,13 @@ pub fn render(ir: &Ir, opts: &Options) -> Result<FileSet, RenderError> {
         };
         files.extend(set);
     }
+    let generated: Vec<Utf8PathBuf> =
+        files.iter().filter(|(_, f)| f.kind == FileKind::Generated).map(|(p, _)| p.to_path_buf()).collect();
+    for init in package_inits(generated.iter().map(|p| p.as_path()), opts) {
+        if files.get(init.as_str()).is_none() {
+            files.generated(init, banner("#", &[]));
+        }
+    }
     Ok(files)
 }
 
@@ -152,7 +159,46 @@ pub fn outputs(names: &InputNames, opts: &Options) -> Vec<OutputPath> {
         };
         paths.extend(list);
     }
+    let generated: Vec<Utf8PathBuf> =
+        paths.iter().filter(|p| p.kind == FileKind::Generated).map(|p| p.path.clone()).collect();
+    for init in package_inits(generated.iter().map(|p| p.as_path()), opts) {
+        if !paths.iter().any(|p| p.path == init) {
+            paths.insert(OutputPath { path: init, kind: FileKind::Generated });
+        }
+    }
     paths.into_iter().collect()
+}
+
+/// The `__init__.py` files that make every generated Python module importable: one in each
+/// directory from a generated `.py` file up to its package root (the shared package, or a
+/// service's `src/generated`). Computed from paths alone, so `render` and `outputs` agree, and
+/// no target has to know which other target also writes into a package.
+fn package_inits<'p>(generated: impl Iterator<Item = &'p Utf8Path>, opts: &Options) -> BTreeSet<Utf8PathBuf> {
+    let mut inits = BTreeSet::new();
+    for path in generated.filter(|p| p.extension() == Some("py")) {
+        let root = if path.starts_with(&opts.roots.shared_package) {
+            opts.roots.shared_package.clone()
+        } else if let Ok(rest) = path.strip_prefix(&opts.roots.services_dir) {
+            // services/<svc>/src/generated/…
+            let mut parts = rest.components();
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(svc), Some(src), Some(generated))
+                    if src.as_str() == "src" && generated.as_str() == "generated" =>
+                {
+                    opts.roots.services_dir.join(svc.as_str()).join("src/generated")
+                }
+                _ => continue,
+            }
+        } else {
+            continue;
+        };
+        let mut dir = path.parent();
+        while let Some(d) = dir.filter(|d| d.starts_with(&root)) {
+            inits.insert(d.join("__init__.py"));
+            dir = d.parent();
+        }
+    }
+    inits
 }
 
 /// The one-line banner at the top of every generated text file that can carry a comment.

@@ -1,7 +1,9 @@
 //! Test index: diagnostics of bad fixtures, targets on good fixtures, determinism, JSON Schemas.
 
+mod client;
 mod determinism;
 mod diagnostics;
+mod fastapi;
 mod openapi;
 mod python;
 mod schemas;
