@@ -10,9 +10,14 @@
 #   diff -r of the two copies               must be empty (output independent of the location
 #                                           and of the working directory)
 # then, on the first copy:
-#   ruff check, ruff format --check         every generated Python directory
+#   ruff check, ruff format --check         <copy>/shared/shared/generated
 #   mypy --strict                           <copy>/shared/shared/generated (package shared.generated)
 #   python -W error -c "import shared.generated.schemas"   with PYTHONPATH=<copy>/shared
+#   per service with a src/ directory, run from <copy>/services/<svc>/src (its import root, so
+#   that ruff counts `generated`, `controllers`, `app`... as first-party) with <copy>/shared on
+#   MYPYPATH:
+#     mypy --strict .                       generated code, scaffolds and hand-written code
+#     ruff check ., ruff format --check .   the same files
 # All examples are checked; the exit status is 1 if any failed. A failed example's temporary
 # directory is kept and its path printed.
 #
@@ -137,22 +142,36 @@ check_example() {
     return 1
   fi
 
-  # Every generated Python directory gets ruff; mypy/import cover the shared package for now.
-  # TODO: mypy the service packages (services/<svc>/src/generated) once their import layout is
-  # settled.
-  local py_dirs=("$generated") dir
+  # The shared package here; each service's whole import root below (ruff's first-party
+  # detection, and so its import-order rule, depends on the directory it runs from).
+  local dir service_srcs=()
   shopt -s nullglob
-  for dir in "$copy"/services/*/src/generated; do py_dirs+=("$dir"); done
+  for dir in "$copy"/services/*/src; do service_srcs+=("$dir"); done
   shopt -u nullglob
 
-  run "ruff check" "$ruff" check --no-cache "${py_dirs[@]}" || return 1
-  run "ruff format --check" "$ruff" format --check --no-cache "${py_dirs[@]}" || return 1
+  run "ruff check shared/shared/generated" "$ruff" check --no-cache "$generated" || return 1
+  run "ruff format --check shared/shared/generated" \
+    "$ruff" format --check --no-cache "$generated" || return 1
   run "mypy --strict shared/shared/generated" \
     env -C "$copy/shared" MYPYPATH="$copy/shared" \
     "$mypy" --strict --explicit-package-bases --cache-dir "$tmp/mypy-cache" "$generated" || return 1
   run "import shared.generated.schemas" \
     env -C "$tmp" PYTHONPATH="$copy/shared" PYTHONDONTWRITEBYTECODE=1 \
     "$py" -P -W error -c "import shared.generated.schemas" || return 1
+
+  # A service's src/ is its import root: generated code, scaffolds and hand-written code type-check
+  # together, against the shared package. One mypy cache per service: each has a `generated`.
+  local src rel
+  for src in "${service_srcs[@]}"; do
+    rel="${src#"$copy"/}"
+    run "mypy --strict $rel" \
+      env -C "$src" MYPYPATH="$copy/shared" \
+      "$mypy" --strict --explicit-package-bases --cache-dir "$tmp/mypy-cache-${rel//\//_}" . \
+      || return 1
+    run "ruff check, ruff format --check $rel" \
+      env -C "$src" sh -c '"$1" check --no-cache . && "$1" format --check --no-cache .' sh "$ruff" \
+      || return 1
+  done
 }
 
 printf 'check-examples: %d example(s), specgen=%s, venv=%s\n' "${#examples[@]}" "$specgen" "$SPECGEN_VENV"

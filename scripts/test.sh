@@ -10,6 +10,8 @@
 #   4. cargo clippy --workspace --all-targets -- -D warnings
 #   5. cargo test --workspace
 #   6. scripts/check-examples.sh: generate every examples/* project and lint/type-check/import it
+#   7. scripts/e2e.sh: generate examples/bookshelf, run its backend under uvicorn, tests/e2e
+#      (every operation through the generated client, tg_bot, OpenAPI agreement, schemathesis)
 #
 # Exports for the Rust tests and check-examples.sh:
 #   SPECGEN_VENV=<abs path of target/venv>   where ruff, mypy and python live (bin/ruff, ...)
@@ -130,3 +132,6 @@ cargo test "${locked[@]}" --workspace </dev/null
 
 section "scripts/check-examples.sh"
 scripts/check-examples.sh </dev/null
+
+section "scripts/e2e.sh"
+scripts/e2e.sh </dev/null

@@ -87,7 +87,8 @@ pub struct Field {
     pub required: bool,
     /// May be null (`optional: true` on the field).
     pub nullable: bool,
-    /// Default value as written (already checked against type and constraints).
+    /// Default value as written (already checked against type and constraints). Dropped in a
+    /// variant that lists the field as `optional`: there, absent means "leave unchanged".
     pub default: Option<Value>,
     /// Server-set; kept in base and read-like variants, dropped from Create/Update/Patch.
     pub readonly: bool,

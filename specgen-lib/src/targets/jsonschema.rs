@@ -125,7 +125,7 @@ impl<'a> Schemas<'a> {
         if let Some(description) = &field.description {
             // As Pydantic: not repeated on a bare reference to an enum that already says it.
             let said = match &field.ty {
-                TypeRef::Enum(name) => {
+                TypeRef::Enum(name) if !nullable_field => {
                     self.enums.get(name.as_str()).is_some_and(|e| e.description == field.description)
                 }
                 _ => false,

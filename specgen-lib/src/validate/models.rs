@@ -108,7 +108,10 @@ pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir) {
                 .map(|(n, f)| {
                     let mut f = f.clone();
                     if spec.optional.iter().any(|o| o.value == n.value) {
+                        // "May be absent" in this variant means absent = unchanged (a PATCH):
+                        // a default would silently overwrite the stored value.
                         f.required = false;
+                        f.default = None;
                     }
                     f
                 })
