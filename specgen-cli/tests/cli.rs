@@ -191,6 +191,46 @@ fn output_does_not_depend_on_the_working_directory() {
 }
 
 #[test]
+fn adding_an_operation_reaches_every_target_and_never_touches_the_controller() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    copy_dir(&repo().join("specgen-lib/tests/fixtures/good/template-compat"), root);
+    let root_str = root.to_str().unwrap();
+    assert_eq!(specgen(&["generate", "--root", root_str]).status.code(), Some(0));
+
+    // The user edits the scaffolded controller.
+    let controllers = root.join("services/backend/src/controllers");
+    let controller = std::fs::read_dir(&controllers)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "py") && !p.ends_with("__init__.py"))
+        .expect("a controller scaffold");
+    let mut edited = std::fs::read_to_string(&controller).unwrap();
+    edited.push_str("\n# business logic lives here\n");
+    std::fs::write(&controller, &edited).unwrap();
+
+    // A new operation in the domain file of that controller.
+    let domain = controller.file_stem().unwrap().to_str().unwrap().to_string();
+    let spec = root.join(format!("services/backend/spec/{domain}.yaml"));
+    let mut text = std::fs::read_to_string(&spec).unwrap();
+    text.push_str("  count_everything:\n    summary: Count things\n    params:\n      - {name: flavour, source: query, required: false}\n    rest: {method: GET, path: /count-everything}\n");
+    std::fs::write(&spec, text).unwrap();
+    let out = specgen(&["generate", "--root", root_str]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+
+    assert_eq!(std::fs::read_to_string(&controller).unwrap(), edited, "the edited controller was touched");
+    let generated = |path: &str| std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+    assert!(generated("services/backend/src/generated/protocols.py").contains("async def count_everything("));
+    assert!(generated(&format!("services/backend/src/generated/routers/{domain}.py"))
+        .contains("async def count_everything("));
+    assert!(generated("services/backend/src/generated/registry.py").contains(&format!("{domain}_controller")));
+    assert!(generated("services/backend/docs/openapi.json").contains("\"operationId\": \"count_everything\""));
+    assert!(generated("shared/shared/generated/clients/backend.py").contains("async def count_everything("));
+    // And the drift check agrees that everything generated is current.
+    assert_eq!(specgen(&["check", "--root", root_str]).status.code(), Some(0));
+}
+
+#[test]
 fn usage_errors_exit_2() {
     assert_eq!(specgen(&["generate", "--no-such-flag"]).status.code(), Some(2));
     assert_eq!(specgen(&["frobnicate"]).status.code(), Some(2));
