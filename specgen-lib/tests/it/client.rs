@@ -9,29 +9,13 @@
 //! which makes a missing venv a failure (the rule of `python.rs`).
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use camino::Utf8PathBuf;
 use specgen::{FileSet, Input, Project, Target};
 
 use super::{good_projects, repo_root};
-
-fn venv() -> Option<PathBuf> {
-    let dir = std::env::var_os("SPECGEN_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target/venv").into_std_path_buf());
-    if dir.join("bin/python").is_file() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("SPECGEN_REQUIRE_PYTHON").as_deref() != Ok("1"),
-        "SPECGEN_REQUIRE_PYTHON=1 but no venv at {}: run scripts/setup-python.sh",
-        dir.display()
-    );
-    eprintln!("skipping client checks: no venv at {} (run scripts/setup-python.sh)", dir.display());
-    None
-}
 
 /// Runs `tool` of the venv in `cwd` with `envs`; panics with its output unless it succeeds.
 fn run(venv: &Path, tool: &str, args: &[&str], cwd: &Path, envs: &[(&str, &Path)]) {
@@ -138,7 +122,7 @@ operations:
 
 #[test]
 fn generated_clients_pass_ruff_mypy_and_import() {
-    let Some(venv) = venv() else { return };
+    let Some(venv) = super::venv() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let hostile = Utf8PathBuf::try_from(tmp.path().join("hostile-spec")).unwrap();
     for (path, text) in HOSTILE {
@@ -207,7 +191,7 @@ fn generated_clients_pass_ruff_mypy_and_import() {
 
 #[test]
 fn client_behaviour_under_pytest() {
-    let Some(venv) = venv() else { return };
+    let Some(venv) = super::venv() else { return };
     let tests = repo_root().join("tests/python");
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("generated");

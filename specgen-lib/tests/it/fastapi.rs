@@ -18,23 +18,7 @@ use std::process::Command;
 use camino::Utf8PathBuf;
 use specgen::{Input, Project};
 
-use super::{good_projects, repo_root};
-
-fn venv() -> Option<PathBuf> {
-    let dir = std::env::var_os("SPECGEN_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target/venv").into_std_path_buf());
-    if dir.join("bin/python").is_file() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("SPECGEN_REQUIRE_PYTHON").as_deref() != Ok("1"),
-        "SPECGEN_REQUIRE_PYTHON=1 but no venv at {}: run scripts/setup-python.sh",
-        dir.display()
-    );
-    eprintln!("skipping Python checks: no venv at {} (run scripts/setup-python.sh)", dir.display());
-    None
-}
+use super::good_projects;
 
 /// Runs a tool of the venv in `cwd` with the service's import roots.
 fn run(venv: &Path, tool: &str, args: &[&str], cwd: &Path, pythonpath: &str, cache: &Path) {
@@ -347,7 +331,7 @@ fn generate(project: &Project, out: &Path) -> Vec<ServiceDir> {
 
 #[test]
 fn service_code_passes_ruff_mypy_and_runs() {
-    let Some(venv) = venv() else { return };
+    let Some(venv) = super::venv() else { return };
     let tmp = tempfile::Builder::new().prefix("specgen-fastapi-").tempdir().unwrap();
     let mut projects: Vec<(String, Utf8PathBuf)> =
         good_projects().into_iter().map(|dir| (dir.file_name().unwrap().to_string(), dir)).collect();

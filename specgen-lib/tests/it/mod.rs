@@ -21,6 +21,25 @@ pub fn repo_root() -> Utf8PathBuf {
     Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
+/// The pinned Python venv (`SPECGEN_VENV`, else `target/venv`). Without it the Python checks
+/// say so and pass, unless `SPECGEN_REQUIRE_PYTHON=1` (set by scripts/test.sh and CI), which
+/// makes a missing venv a failure.
+pub fn venv() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("SPECGEN_VENV")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/venv").into_std_path_buf());
+    if dir.join("bin/python").is_file() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("SPECGEN_REQUIRE_PYTHON").as_deref() != Ok("1"),
+        "SPECGEN_REQUIRE_PYTHON=1 but no venv at {}: run scripts/setup-python.sh",
+        dir.display()
+    );
+    eprintln!("skipping Python checks: no venv at {} (run scripts/setup-python.sh)", dir.display());
+    None
+}
+
 /// Sub-directories of `dir`, sorted.
 pub fn subdirs(dir: &Utf8Path) -> Vec<Utf8PathBuf> {
     let mut out: Vec<Utf8PathBuf> = std::fs::read_dir(dir)

@@ -21,22 +21,6 @@ use specgen::{FileSet, Input, Project};
 
 use super::{fixtures, good_projects, repo_root};
 
-fn venv() -> Option<PathBuf> {
-    let dir = std::env::var_os("SPECGEN_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target/venv").into_std_path_buf());
-    if dir.join("bin/python").is_file() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("SPECGEN_REQUIRE_PYTHON").as_deref() != Ok("1"),
-        "SPECGEN_REQUIRE_PYTHON=1 but no venv at {}: run scripts/setup-python.sh",
-        dir.display()
-    );
-    eprintln!("skipping Python checks: no venv at {} (run scripts/setup-python.sh)", dir.display());
-    None
-}
-
 /// The pinned TypeScript compiler, `<SPECGEN_NODE or target/node>/node_modules/.bin/tsc`.
 fn tsc() -> Option<PathBuf> {
     let dir = std::env::var_os("SPECGEN_NODE")
@@ -190,7 +174,7 @@ fn openapi_documents_are_valid_openapi_3_1() {
         }
     }
     assert!(written.len() >= 5, "expected documents from the fixtures and the example, got {}", written.len());
-    let Some(venv) = venv() else { return };
+    let Some(venv) = super::venv() else { return };
     let mut args = vec!["--schema", "3.1", "--validation-errors", "all"];
     args.extend(written.iter().map(|p| p.to_str().unwrap()));
     let report = run(&venv.join("bin/openapi-spec-validator"), &args, tmp.path());
@@ -303,7 +287,7 @@ if failures:
 
 #[test]
 fn class_schemas_agree_with_pydantic() {
-    let Some(venv) = venv() else { return };
+    let Some(venv) = super::venv() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let mut cases = Vec::new();
     for dir in good_projects() {

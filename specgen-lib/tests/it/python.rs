@@ -12,7 +12,7 @@
 //! directory to look at (kept on failure).
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use proptest::prelude::*;
@@ -22,22 +22,6 @@ use serde_json::{json, Map, Value};
 use specgen::{Input, Project};
 
 use super::{fixtures, subdirs};
-
-fn venv() -> Option<PathBuf> {
-    let dir = std::env::var_os("SPECGEN_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| super::repo_root().join("target/venv").into_std_path_buf());
-    if dir.join("bin/python").is_file() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("SPECGEN_REQUIRE_PYTHON").as_deref() != Ok("1"),
-        "SPECGEN_REQUIRE_PYTHON=1 but no venv at {}: run scripts/setup-python.sh",
-        dir.display()
-    );
-    eprintln!("skipping Python checks: no venv at {} (run scripts/setup-python.sh)", dir.display());
-    None
-}
 
 fn run(venv: &Path, tool: &str, args: &[&str], cwd: &Path) {
     let out = Command::new(venv.join("bin").join(tool))
@@ -69,7 +53,7 @@ fn lint_and_typecheck(venv: &Path, dir: &Path) {
 
 #[test]
 fn good_fixtures_pass_ruff_mypy_and_import() {
-    let Some(venv) = venv() else { return };
+    let Some(venv) = super::venv() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let modules = tmp.path().join("modules");
     std::fs::create_dir_all(&modules).unwrap();
@@ -261,7 +245,7 @@ fn spec_and_samples(models: &[(Vec<GenField>, bool, bool)]) -> (String, Vec<(Str
 
 #[test]
 fn random_model_specs_generate_valid_python() {
-    let Some(venv) = venv() else { return };
+    let Some(venv) = super::venv() else { return };
     let cases: usize = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(32);
     let mut runner = TestRunner::new_with_rng(Default::default(), TestRng::deterministic_rng(RngAlgorithm::ChaCha));
     let strategy = project();
