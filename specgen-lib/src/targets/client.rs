@@ -28,27 +28,18 @@
 //! defaults as Python literals, the module path of the shared package) live here for now.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::OnceLock;
 
-use minijinja::{context, AutoEscape, Environment, UndefinedBehavior};
+use minijinja::context;
 
 use crate::fileset::{FileKind, FileSet};
 use crate::ir::{Ir, Method, Operation, ParamSource, Primitive, Service, TypeRef, Value as JsonValue};
 use crate::load::InputNames;
 
 use super::python::{
-    escape_ident, format_python, is_keyword, pascal, py_doc, py_enum_member, py_str, LINE_LENGTH, SHADOWED_BUILTINS,
+    escape_ident, format_python, is_keyword, pascal, py_doc, py_enum_member, py_str, render_template, LINE_LENGTH,
+    SHADOWED_BUILTINS,
 };
 use super::{banner, Options, OutputPath, RenderError};
-
-/// The templates of this target: (name, source). They belong in `python::TEMPLATES`; they live
-/// here while python.rs is being reworked.
-const TEMPLATES: &[(&str, &str)] = &[
-    ("client_http.py.j2", include_str!("templates/client_http.py.j2")),
-    ("client_init.py.j2", include_str!("templates/client_init.py.j2")),
-    ("client_service.py.j2", include_str!("templates/client_service.py.j2")),
-    ("client_consumer.py.j2", include_str!("templates/client_consumer.py.j2")),
-];
 
 /// The file-level exemption for long lines (as in `schemas.py`): spec text can be arbitrarily
 /// long and docstrings are never wrapped.
@@ -155,32 +146,10 @@ fn is_python_name(s: &str) -> bool {
         && !is_keyword(s)
 }
 
-// ---------------------------------------------------------------------------------------------
-// Templates.
-
-fn environment() -> &'static Environment<'static> {
-    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
-    ENV.get_or_init(|| {
-        // The settings of `python::environment`.
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_auto_escape_callback(|_| AutoEscape::None);
-        let mut syntax = minijinja::syntax::SyntaxConfig::builder();
-        syntax.trim_blocks(true).lstrip_blocks(true).keep_trailing_newline(true);
-        env.set_syntax(syntax.build().expect("the default delimiters are valid"));
-        env.add_filter("py_str", |s: &str| py_str(s));
-        for (name, source) in TEMPLATES {
-            env.add_template(name, source).unwrap_or_else(|e| panic!("template {name} does not compile: {e:#}"));
-        }
-        env
-    })
-}
-
 /// Renders `template` and formats the result with ruff's formatter; a file with lines longer
 /// than ruff's limit gets [`NOQA_LONG_LINES`] under its banner.
 fn python_file(ir: &Ir, template: &str, ctx: minijinja::Value) -> Result<String, RenderError> {
-    let error = |e: minijinja::Error| RenderError { origin: template.to_string(), message: format!("{e:#}") };
-    let source = environment().get_template(template).map_err(error)?.render(ctx).map_err(error)?;
+    let source = render_template(template, ctx)?;
     let text = format_python(template, &source, ir.python_version)?;
     if text.lines().any(|l| l.len() > LINE_LENGTH) {
         if let Some((first, rest)) = text.split_once('\n') {

@@ -63,32 +63,19 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::OnceLock;
 
 use camino::Utf8PathBuf;
-use minijinja::{context, AutoEscape, Environment, UndefinedBehavior, Value};
+use minijinja::{context, Value};
 
 use crate::fileset::{FileKind, FileSet};
 use crate::ir::{Domain, Ir, Number, Operation, Param, ParamSource, Primitive, Service, TypeRef, Value as JsonValue};
 use crate::load::InputNames;
 
 use super::python::{
-    escape_ident, format_python, is_keyword, pascal, py_doc, py_enum_member, py_regex, py_str, LINE_LENGTH,
-    SHADOWED_BUILTINS,
+    escape_ident, format_python, is_keyword, pascal, py_doc, py_enum_member, py_regex, py_str, render_template,
+    LINE_LENGTH, SHADOWED_BUILTINS,
 };
 use super::{banner, Options, OutputPath, RenderError};
-
-/// The templates of this target: (name, source). They belong in `python::TEMPLATES`; they live
-/// here while python.rs is being reworked.
-const TEMPLATES: &[(&str, &str)] = &[
-    ("fastapi_protocols.py.j2", include_str!("templates/fastapi_protocols.py.j2")),
-    ("fastapi_router.py.j2", include_str!("templates/fastapi_router.py.j2")),
-    ("fastapi_registry.py.j2", include_str!("templates/fastapi_registry.py.j2")),
-    ("fastapi_app.py.j2", include_str!("templates/fastapi_app.py.j2")),
-    ("fastapi_controller.py.j2", include_str!("templates/fastapi_controller.py.j2")),
-    ("fastapi_main.py.j2", include_str!("templates/fastapi_main.py.j2")),
-    ("fastapi_database.py.j2", include_str!("templates/fastapi_database.py.j2")),
-];
 
 /// The file-level exemption for long lines (as in `schemas.py`): spec text can be arbitrarily
 /// long and ruff never wraps strings or docstrings.
@@ -1330,35 +1317,6 @@ fn bug(message: String) -> RenderError {
     RenderError { origin: "fastapi".into(), message }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Templates.
-
-fn environment() -> &'static Environment<'static> {
-    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
-    ENV.get_or_init(|| {
-        // The settings of `python::environment`.
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_auto_escape_callback(|_| AutoEscape::None);
-        let mut syntax = minijinja::syntax::SyntaxConfig::builder();
-        syntax.trim_blocks(true).lstrip_blocks(true).keep_trailing_newline(true);
-        env.set_syntax(syntax.build().expect("the default delimiters are valid"));
-        for (name, source) in TEMPLATES {
-            env.add_template(name, source).unwrap_or_else(|e| panic!("template {name} does not compile: {e:#}"));
-        }
-        env
-    })
-}
-
-fn render_template(name: &str, ctx: Value) -> Result<String, RenderError> {
-    let template = environment().get_template(name).map_err(|e| template_error(name, e))?;
-    template.render(ctx).map_err(|e| template_error(name, e))
-}
-
-fn template_error(name: &str, e: minijinja::Error) -> RenderError {
-    RenderError { origin: name.to_string(), message: format!("{e:#}") }
-}
-
 #[cfg(test)]
 mod tests {
     use camino::Utf8PathBuf;
@@ -1774,13 +1732,5 @@ operations:
             &text(&files, "services/backend/src/generated/protocols.py"),
             "from contracts.generated.schemas import (",
         );
-    }
-
-    #[test]
-    fn every_template_compiles() {
-        let env = environment();
-        for (name, _) in TEMPLATES {
-            env.get_template(name).unwrap();
-        }
     }
 }

@@ -35,7 +35,20 @@ use super::RenderError;
 pub const LINE_LENGTH: usize = 88;
 
 /// Every template of the Python targets: (name, source).
-const TEMPLATES: &[(&str, &str)] = &[("schemas.py.j2", include_str!("templates/schemas.py.j2"))];
+const TEMPLATES: &[(&str, &str)] = &[
+    ("schemas.py.j2", include_str!("templates/schemas.py.j2")),
+    ("fastapi_protocols.py.j2", include_str!("templates/fastapi_protocols.py.j2")),
+    ("fastapi_router.py.j2", include_str!("templates/fastapi_router.py.j2")),
+    ("fastapi_registry.py.j2", include_str!("templates/fastapi_registry.py.j2")),
+    ("fastapi_app.py.j2", include_str!("templates/fastapi_app.py.j2")),
+    ("fastapi_controller.py.j2", include_str!("templates/fastapi_controller.py.j2")),
+    ("fastapi_main.py.j2", include_str!("templates/fastapi_main.py.j2")),
+    ("fastapi_database.py.j2", include_str!("templates/fastapi_database.py.j2")),
+    ("client_http.py.j2", include_str!("templates/client_http.py.j2")),
+    ("client_init.py.j2", include_str!("templates/client_init.py.j2")),
+    ("client_service.py.j2", include_str!("templates/client_service.py.j2")),
+    ("client_consumer.py.j2", include_str!("templates/client_consumer.py.j2")),
+];
 
 /// Python's hard keywords (3.11 to 3.14), sorted (this and the other name lists are searched by
 /// bisection; a test checks the order). A name equal to one of them cannot be an identifier.
