@@ -36,7 +36,7 @@ use crate::ir::{Ir, Method, Operation, ParamSource, Primitive, Service, TypeRef,
 use crate::load::InputNames;
 
 use super::python::{
-    escape_ident, format_python, is_keyword, pascal, py_doc, py_enum_member, py_str, render_template, LINE_LENGTH,
+    enum_member_names, escape_ident, format_python, is_keyword, pascal, py_doc, py_str, render_template, LINE_LENGTH,
     SHADOWED_BUILTINS,
 };
 use super::{banner, Options, OutputPath, RenderError};
@@ -276,7 +276,7 @@ impl<'a> Scope<'a> {
                     let member = self
                         .ir
                         .enum_(name)
-                        .and_then(|e| e.values.iter().zip(enum_members(&e.values)).find(|(v, _)| *v == s))
+                        .and_then(|e| e.values.iter().zip(enum_member_names(&e.values)).find(|(v, _)| *v == s))
                         .map(|(_, member)| member)
                         .ok_or_else(mismatch)?;
                     format!("{class}.{member}")
@@ -319,29 +319,6 @@ impl<'a> Scope<'a> {
     fn stdlib_imports(&self) -> Vec<String> {
         self.modules.iter().map(|m| format!("import {m}")).collect()
     }
-}
-
-/// The member names of an enum with these values, exactly as `schemas.py` spells them (the rule
-/// of `pydantic.rs`: [`py_enum_member`], then names that needed escaping get `_` appended until
-/// unique). Should move to `python.rs` and be shared; the import check of every fixture's
-/// client catches a divergence (a default naming a missing member fails at import).
-fn enum_members(values: &[String]) -> Vec<String> {
-    let escaped: Vec<String> = values.iter().map(|v| py_enum_member(v)).collect();
-    let mut taken: BTreeSet<String> =
-        values.iter().zip(&escaped).filter(|(v, e)| v == e).map(|(_, e)| e.clone()).collect();
-    values
-        .iter()
-        .zip(escaped)
-        .map(|(value, mut name)| {
-            if *value != name {
-                while taken.contains(&name) || is_keyword(&name) || py_enum_member(&name) != name {
-                    name.push('_');
-                }
-                taken.insert(name.clone());
-            }
-            name
-        })
-        .collect()
 }
 
 /// `(year, month, day)` of `YYYY-MM-DD` (validated).
@@ -899,7 +876,7 @@ mod tests {
     fn enum_members_follow_schemas_py() {
         let values: Vec<String> =
             ["a", "class", "class_", "title", "None", "mro", "x-y"].iter().map(|s| s.to_string()).collect();
-        assert_eq!(enum_members(&values), ["a", "class__", "class_", "title_", "None_", "mro_", "x_y"]);
+        assert_eq!(enum_member_names(&values), ["a", "class__", "class_", "title_", "None_", "mro_", "x_y"]);
     }
 
     #[test]

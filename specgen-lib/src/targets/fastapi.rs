@@ -72,8 +72,8 @@ use crate::ir::{Domain, Ir, Number, Operation, Param, ParamSource, Primitive, Se
 use crate::load::InputNames;
 
 use super::python::{
-    escape_ident, format_python, is_keyword, pascal, py_doc, py_enum_member, py_regex, py_str, render_template,
-    LINE_LENGTH, SHADOWED_BUILTINS,
+    enum_member_names, escape_ident, format_python, is_keyword, pascal, py_doc, py_regex, py_str, render_template,
+    unique_names, LINE_LENGTH, SHADOWED_BUILTINS,
 };
 use super::{banner, Options, OutputPath, RenderError};
 
@@ -209,29 +209,6 @@ fn shared_module(opts: &Options) -> Result<String, RenderError> {
 // ---------------------------------------------------------------------------------------------
 // Names.
 
-/// Resolves clashes among escaped names, deterministically: names that needed no escaping keep
-/// them; the others, in order, get `_` appended until unique and not `taken_elsewhere`.
-fn unique_names<'n>(
-    names: impl Iterator<Item = (&'n str, String)>,
-    taken_elsewhere: impl Fn(&str) -> bool,
-) -> Vec<String> {
-    let names: Vec<(&str, String)> = names.collect();
-    let mut taken: BTreeSet<String> =
-        names.iter().filter(|(orig, esc)| orig == esc).map(|(_, esc)| esc.clone()).collect();
-    names
-        .into_iter()
-        .map(|(orig, mut esc)| {
-            if orig != esc {
-                while taken.contains(&esc) || taken_elsewhere(&esc) {
-                    esc.push('_');
-                }
-                taken.insert(esc.clone());
-            }
-            esc
-        })
-        .collect()
-}
-
 /// True for a name a Protocol method may not take.
 fn method_reserved(name: &str) -> bool {
     SHADOWED_BUILTINS.contains(&name) || MODULE_ROOTS.contains(&name) || AMBIGUOUS.contains(&name)
@@ -240,12 +217,6 @@ fn method_reserved(name: &str) -> bool {
 /// True for a name a Protocol method's spec parameter may not take.
 fn param_reserved(name: &str) -> bool {
     METHOD_OWN.contains(&name) || AMBIGUOUS.contains(&name)
-}
-
-/// The member names of an enum's values, exactly as `schemas.py` spells them (pydantic.rs:
-/// `py_enum_member`, then clashes resolved in order).
-fn enum_members(values: &[String]) -> Vec<String> {
-    unique_names(values.iter().map(|v| (v.as_str(), py_enum_member(v))), |n| is_keyword(n) || py_enum_member(n) != n)
 }
 
 /// The names of one operation: its method, and the Python name of each parameter.
@@ -615,7 +586,7 @@ impl<'a> ServiceCx<'a> {
         let members = ir
             .enums
             .iter()
-            .map(|e| (e.name.as_str(), e.values.iter().map(String::as_str).zip(enum_members(&e.values)).collect()))
+            .map(|e| (e.name.as_str(), e.values.iter().map(String::as_str).zip(enum_member_names(&e.values)).collect()))
             .collect();
         ServiceCx { ir, service, schemas_module, qualified, domains: domain_names(ir, service), members }
     }
@@ -1685,7 +1656,7 @@ operations:
         };
         let files = pydantic::render(&ir, &Options::default()).unwrap();
         let schemas = text(&files, "shared/shared/generated/schemas.py");
-        for (value, member) in e.values.iter().zip(enum_members(&e.values)) {
+        for (value, member) in e.values.iter().zip(enum_member_names(&e.values)) {
             assert!(
                 schemas.contains(&format!("    {member} = {}\n", py_str(value))),
                 "{member} = {value:?} in:\n{schemas}"

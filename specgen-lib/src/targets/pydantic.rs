@@ -50,9 +50,9 @@ use crate::ir::{Class, Constraints, Enum, Field, Ir, Number, Primitive, TypeRef,
 use crate::load::InputNames;
 
 use super::python::{
-    escape_ident, format_python, in_two, is_keyword, is_plain_enum_member, is_sanitized_ident, push_py_str,
-    py_enum_member, py_regex, py_str, render_template, Body, Level, PyWriter, BASEMODEL_ATTRIBUTES, KEYWORDS,
-    LINE_LENGTH, PROTECTED_PREFIXES, SHADOWED_BUILTINS,
+    enum_member_names, escape_ident, format_python, in_two, is_keyword, is_plain_enum_member, is_sanitized_ident,
+    push_py_str, py_regex, py_str, render_template, unique_names, Body, Level, PyWriter, BASEMODEL_ATTRIBUTES,
+    KEYWORDS, LINE_LENGTH, PROTECTED_PREFIXES, SHADOWED_BUILTINS,
 };
 use super::{banner, Options, OutputPath, RenderError};
 
@@ -361,9 +361,7 @@ impl<'a> Names<'a> {
             .iter()
             .filter(|e| !e.values.iter().all(|v| is_plain_enum_member(v)))
             .map(|e| {
-                let attrs = unique_names(e.values.iter().map(|v| (v.as_str(), py_enum_member(v))), |n| {
-                    is_keyword(n) || py_enum_member(n) != n
-                });
+                let attrs = enum_member_names(&e.values);
                 (e.name.as_str(), attrs)
             })
             .collect();
@@ -822,29 +820,6 @@ impl fmt::Display for Joined<'_> {
         }
         Ok(())
     }
-}
-
-/// Resolves clashes among escaped names, deterministically: names that needed no escaping keep
-/// them; the others, in order, get `_` appended until unique and not `taken_elsewhere`.
-fn unique_names<'n>(
-    names: impl Iterator<Item = (&'n str, String)>,
-    taken_elsewhere: impl Fn(&str) -> bool,
-) -> Vec<String> {
-    let names: Vec<(&str, String)> = names.collect();
-    let mut taken: BTreeSet<String> =
-        names.iter().filter(|(orig, esc)| orig == esc).map(|(_, esc)| esc.clone()).collect();
-    names
-        .into_iter()
-        .map(|(orig, mut esc)| {
-            if orig != esc {
-                while taken.contains(&esc) || taken_elsewhere(&esc) {
-                    esc.push('_');
-                }
-                taken.insert(esc.clone());
-            }
-            esc
-        })
-        .collect()
 }
 
 /// A description as docstring text, or `None` when there is nothing to say.

@@ -22,7 +22,7 @@
 //! embedded with `include_str!`.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt::{self, Write as _};
 use std::sync::OnceLock;
 
@@ -641,6 +641,36 @@ pub fn is_plain_enum_member(value: &str) -> bool {
 /// per member.
 pub fn py_enum_member(value: &str) -> String {
     escape_ident(value, |n| ENUM_RESERVED.contains(&n) || STR_METHODS.binary_search(&n).is_ok())
+}
+
+/// Resolves clashes among escaped names, deterministically: names that needed no escaping keep
+/// them; the others, in order, get `_` appended until unique and not `taken_elsewhere`.
+pub fn unique_names<'n>(
+    names: impl Iterator<Item = (&'n str, String)>,
+    taken_elsewhere: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let names: Vec<(&str, String)> = names.collect();
+    let mut taken: BTreeSet<String> =
+        names.iter().filter(|(orig, esc)| orig == esc).map(|(_, esc)| esc.clone()).collect();
+    names
+        .into_iter()
+        .map(|(orig, mut esc)| {
+            if orig != esc {
+                while taken.contains(&esc) || taken_elsewhere(&esc) {
+                    esc.push('_');
+                }
+                taken.insert(esc.clone());
+            }
+            esc
+        })
+        .collect()
+}
+
+/// The member names of an enum with these values, as `schemas.py` spells them: [`py_enum_member`],
+/// then clashes resolved by [`unique_names`]. Every target that names a member (defaults in
+/// routers and clients) uses this, so they always agree with the enum class.
+pub fn enum_member_names(values: &[String]) -> Vec<String> {
+    unique_names(values.iter().map(|v| (v.as_str(), py_enum_member(v))), |n| is_keyword(n) || py_enum_member(n) != n)
 }
 
 /// A Python string literal (double-quoted) whose value is exactly `s`, for any input: quotes,
