@@ -36,8 +36,8 @@ use crate::ir::{Ir, Method, Operation, ParamSource, Primitive, Service, TypeRef,
 use crate::load::InputNames;
 
 use super::python::{
-    enum_member_names, escape_ident, format_python, is_keyword, pascal, py_doc, py_str, render_template, LINE_LENGTH,
-    SHADOWED_BUILTINS,
+    enum_member_names, escape_ident, format_python, is_keyword, pascal, py_doc, py_float, py_str, render_template,
+    LINE_LENGTH, SHADOWED_BUILTINS,
 };
 use super::{banner, Options, OutputPath, RenderError};
 
@@ -367,17 +367,6 @@ fn datetime_literal(module: &str, s: &str) -> Option<String> {
         }
     };
     Some(format!("{module}.datetime({}, tzinfo={tz})", args.join(", ")))
-}
-
-/// A float literal that reads back as exactly `f`.
-fn py_float(f: f64) -> String {
-    if f.is_nan() {
-        "float(\"nan\")".to_string()
-    } else if f.is_infinite() {
-        if f > 0.0 { "float(\"inf\")" } else { "float(\"-inf\")" }.to_string()
-    } else {
-        format!("{f:?}")
-    }
 }
 
 /// One method, rendered: the same text serves the client and the Protocol.

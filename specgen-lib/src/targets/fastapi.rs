@@ -68,12 +68,12 @@ use camino::Utf8PathBuf;
 use minijinja::{context, Value};
 
 use crate::fileset::{FileKind, FileSet};
-use crate::ir::{Domain, Ir, Number, Operation, Param, ParamSource, Primitive, Service, TypeRef, Value as JsonValue};
+use crate::ir::{Domain, Ir, Operation, Param, ParamSource, Primitive, Service, TypeRef, Value as JsonValue};
 use crate::load::InputNames;
 
 use super::python::{
-    enum_member_names, escape_ident, format_python, is_keyword, pascal, py_doc, py_regex, py_str, render_template,
-    unique_names, LINE_LENGTH, SHADOWED_BUILTINS,
+    enum_member_names, escape_ident, format_python, is_keyword, pascal, py_doc, py_float, py_number, py_regex, py_str,
+    render_template, unique_names, LINE_LENGTH, SHADOWED_BUILTINS,
 };
 use super::{banner, Options, OutputPath, RenderError};
 
@@ -1251,25 +1251,6 @@ fn integer(n: &serde_json::Number) -> Option<String> {
     }
     let f = n.as_f64()?;
     (f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15).then(|| format!("{f:.0}"))
-}
-
-/// A float literal (always with a `.` or an exponent, so it stays a float).
-fn py_float(f: f64) -> String {
-    if f.is_nan() {
-        "float(\"nan\")".into()
-    } else if f.is_infinite() {
-        if f > 0.0 { "float(\"inf\")" } else { "-float(\"inf\")" }.into()
-    } else {
-        format!("{f:?}")
-    }
-}
-
-/// A constraint bound.
-fn py_number(n: Number) -> String {
-    match n {
-        Number::Int(i) => i.to_string(),
-        Number::Float(f) => py_float(f),
-    }
 }
 
 /// Adds [`NOQA_LONG_LINES`] under the first line when a line is longer than ruff's limit

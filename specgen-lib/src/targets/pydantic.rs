@@ -46,13 +46,13 @@ use std::fmt::{self, Write as _};
 use minijinja::context;
 
 use crate::fileset::{FileKind, FileSet};
-use crate::ir::{Class, Constraints, Enum, Field, Ir, Number, Primitive, TypeRef, Value as JsonValue};
+use crate::ir::{Class, Constraints, Enum, Field, Ir, Primitive, TypeRef, Value as JsonValue};
 use crate::load::InputNames;
 
 use super::python::{
     enum_member_names, escape_ident, format_python, in_two, is_keyword, is_plain_enum_member, is_sanitized_ident,
-    push_py_str, py_regex, py_str, render_template, unique_names, Body, Level, PyWriter, BASEMODEL_ATTRIBUTES,
-    KEYWORDS, LINE_LENGTH, PROTECTED_PREFIXES, SHADOWED_BUILTINS,
+    push_py_str, py_float, py_number, py_regex, py_str, render_template, unique_names, Body, Level, PyWriter,
+    BASEMODEL_ATTRIBUTES, KEYWORDS, LINE_LENGTH, PROTECTED_PREFIXES, SHADOWED_BUILTINS,
 };
 use super::{banner, Options, OutputPath, RenderError};
 
@@ -851,26 +851,6 @@ fn integer(n: &serde_json::Number) -> Option<String> {
     (f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e15).then(|| format!("{}", f as i64))
 }
 
-/// A float literal that reads back as exactly `f` (Rust's shortest round-trip form, which is
-/// also valid Python), with non-finite values spelled so that Python accepts them.
-fn py_float(f: f64) -> String {
-    if f.is_nan() {
-        "float(\"nan\")".to_string()
-    } else if f.is_infinite() {
-        if f > 0.0 { "float(\"inf\")" } else { "float(\"-inf\")" }.to_string()
-    } else {
-        format!("{f:?}")
-    }
-}
-
-/// A constraint bound: integers stay integers.
-fn py_number(n: Number) -> String {
-    match n {
-        Number::Int(i) => i.to_string(),
-        Number::Float(f) => py_float(f),
-    }
-}
-
 /// A JSON value as the equivalent Python literal (for `model_validate`).
 fn json_literal(value: &JsonValue) -> String {
     match value {
@@ -892,7 +872,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::ir::Model;
+    use crate::ir::{Model, Number};
     use crate::targets::python::tests::Rng;
 
     fn field(name: &str, ty: TypeRef) -> Field {

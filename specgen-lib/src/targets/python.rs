@@ -30,6 +30,7 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use ruff_python_formatter::{format_module_source, PyFormatOptions};
 
 use super::RenderError;
+use crate::ir::Number;
 
 /// ruff's default line length.
 pub const LINE_LENGTH: usize = 88;
@@ -671,6 +672,26 @@ pub fn unique_names<'n>(
 /// routers and clients) uses this, so they always agree with the enum class.
 pub fn enum_member_names(values: &[String]) -> Vec<String> {
     unique_names(values.iter().map(|v| (v.as_str(), py_enum_member(v))), |n| is_keyword(n) || py_enum_member(n) != n)
+}
+
+/// A float literal that reads back as exactly `f` (Rust's shortest round-trip form, which is
+/// also valid Python), with non-finite values spelled so that Python accepts them.
+pub fn py_float(f: f64) -> String {
+    if f.is_nan() {
+        "float(\"nan\")".to_string()
+    } else if f.is_infinite() {
+        if f > 0.0 { "float(\"inf\")" } else { "float(\"-inf\")" }.to_string()
+    } else {
+        format!("{f:?}")
+    }
+}
+
+/// A constraint bound as a Python literal: integers stay integers.
+pub fn py_number(n: Number) -> String {
+    match n {
+        Number::Int(i) => i.to_string(),
+        Number::Float(f) => py_float(f),
+    }
 }
 
 /// A Python string literal (double-quoted) whose value is exactly `s`, for any input: quotes,
