@@ -395,6 +395,14 @@ pub struct Rest {
     pub status: u16,
 }
 
+impl Rest {
+    /// Whether a response with this status may carry a body (not 1xx, 204, 205 or 304: what
+    /// HTTP and FastAPI allow). The router and the OpenAPI document must agree on it.
+    pub fn body_allowed(&self) -> bool {
+        !(self.status < 200 || matches!(self.status, 204 | 205 | 304))
+    }
+}
+
 /// The event binding of an operation.
 #[derive(Debug, Clone, Default)]
 pub struct OperationEvents {

@@ -72,8 +72,8 @@ use crate::ir::{Domain, Ir, Operation, Param, ParamSource, Primitive, Service, T
 use crate::load::InputNames;
 
 use super::python::{
-    enum_member_names, escape_ident, format_python, is_keyword, pascal, py_doc, py_float, py_number, py_regex, py_str,
-    render_template, unique_names, LINE_LENGTH, SHADOWED_BUILTINS,
+    enum_member_names, escape_ident, format_python, is_keyword, pascal, py_decimal, py_doc, py_float, py_integer,
+    py_number, py_regex, py_str, render_template, unique_names, LINE_LENGTH, SHADOWED_BUILTINS,
 };
 use super::{banner, Options, OutputPath, RenderError};
 
@@ -808,7 +808,7 @@ impl<'a> ServiceCx<'a> {
         // FastAPI refuses a route whose prefix and path are both empty; validation forbids an
         // empty full path, so an empty path has a prefix.
         let path = if path.is_empty() && d.domain.prefix.is_empty() { "/" } else { path };
-        let bodiless = op.output.is_none() || !body_allowed(rest.status);
+        let bodiless = op.output.is_none() || !rest.body_allowed();
 
         // Names in the handler: spec parameters keep their Protocol names unless they shadow
         // what the body refers to; the handler's own parameters step aside for them.
@@ -990,15 +990,15 @@ impl<'a> ServiceCx<'a> {
 
     fn primitive_value(&self, imports: &mut Imports<'_>, p: Primitive, value: &JsonValue) -> Option<Literal> {
         Some(match (p, value) {
-            (Primitive::Int, JsonValue::Number(n)) => Literal::Inline(integer(n)?),
+            (Primitive::Int, JsonValue::Number(n)) => Literal::Inline(py_integer(n)?),
             (Primitive::Float, JsonValue::Number(n)) => Literal::Inline(py_float(n.as_f64()?)),
             (Primitive::String, JsonValue::String(s)) => Literal::Inline(py_str(s)),
             (Primitive::Bool, JsonValue::Bool(b)) => Literal::Inline(if *b { "True" } else { "False" }.into()),
             (Primitive::Decimal, JsonValue::Number(n)) => {
-                let text = integer(n).unwrap_or_else(|| n.to_string());
-                Literal::Inline(decimal(&imports.sym(Sym::Decimal), &text))
+                let text = py_integer(n).unwrap_or_else(|| n.to_string());
+                Literal::Inline(py_decimal(&imports.sym(Sym::Decimal), &text))
             }
-            (Primitive::Decimal, JsonValue::String(s)) => Literal::Inline(decimal(&imports.sym(Sym::Decimal), s)),
+            (Primitive::Decimal, JsonValue::String(s)) => Literal::Inline(py_decimal(&imports.sym(Sym::Decimal), s)),
             (Primitive::Date, JsonValue::String(s)) => {
                 let mut parts = s.splitn(3, '-').map(|part| part.parse::<u32>().ok());
                 let (year, month, day) = (parts.next()??, parts.next()??, parts.next()??);
@@ -1215,42 +1215,6 @@ fn operation_doc(op: &Operation) -> Option<String> {
         .filter(|s| !s.trim().is_empty())
         .collect();
     (!parts.is_empty()).then(|| parts.join("\n\n"))
-}
-
-/// Whether a response with `status` may have a body (FastAPI's `is_body_allowed_for_status_code`).
-fn body_allowed(status: u16) -> bool {
-    !(status < 200 || matches!(status, 204 | 205 | 304))
-}
-
-/// `Decimal(...)` of a decimal written as text: whole numbers as int literals, except negative
-/// zero; everything else as a string, which is exact.
-fn decimal(decimal: &str, text: &str) -> String {
-    let (negative, digits) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text.strip_prefix('+').unwrap_or(text)),
-    };
-    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        let significant = match digits.trim_start_matches('0') {
-            "" => "0",
-            s => s,
-        };
-        if !(negative && significant == "0") {
-            return format!("{decimal}({}{significant})", if negative { "-" } else { "" });
-        }
-    }
-    format!("{decimal}({})", py_str(text))
-}
-
-/// An integer literal for a JSON number that is a whole number.
-fn integer(n: &serde_json::Number) -> Option<String> {
-    if let Some(i) = n.as_i64() {
-        return Some(i.to_string());
-    }
-    if let Some(u) = n.as_u64() {
-        return Some(u.to_string());
-    }
-    let f = n.as_f64()?;
-    (f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15).then(|| format!("{f:.0}"))
 }
 
 /// Adds [`NOQA_LONG_LINES`] under the first line when a line is longer than ruff's limit

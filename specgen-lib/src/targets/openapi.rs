@@ -182,7 +182,7 @@ fn operation(
 
     let mut success = Map::new();
     success.insert("description".into(), json!("Successful Response"));
-    if let Some(output) = op.output.as_ref().filter(|_| body_allowed(rest.status)) {
+    if let Some(output) = op.output.as_ref().filter(|_| rest.body_allowed()) {
         let schema = if output.list {
             json!({ "type": "array", "items": schemas.reference(&output.class) })
         } else {
@@ -234,11 +234,6 @@ fn parameter(schemas: &Schemas<'_>, param: &Param) -> Value {
     }
     out.insert("schema".into(), schema);
     Value::Object(out)
-}
-
-/// Whether a response with `status` may have a body (FastAPI's `is_body_allowed_for_status_code`).
-fn body_allowed(status: u16) -> bool {
-    !(status < 200 || matches!(status, 204 | 205 | 304))
 }
 
 /// The operations that links may point at, indexed so that finding the links of every POST

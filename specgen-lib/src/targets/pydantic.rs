@@ -51,8 +51,8 @@ use crate::load::InputNames;
 
 use super::python::{
     enum_member_names, escape_ident, format_python, in_two, is_keyword, is_plain_enum_member, is_sanitized_ident,
-    push_py_str, py_float, py_number, py_regex, py_str, render_template, unique_names, Body, Level, PyWriter,
-    BASEMODEL_ATTRIBUTES, KEYWORDS, LINE_LENGTH, PROTECTED_PREFIXES, SHADOWED_BUILTINS,
+    push_py_str, py_decimal, py_float, py_integer, py_number, py_regex, py_str, render_template, unique_names, Body,
+    Level, PyWriter, BASEMODEL_ATTRIBUTES, KEYWORDS, LINE_LENGTH, PROTECTED_PREFIXES, SHADOWED_BUILTINS,
 };
 use super::{banner, Options, OutputPath, RenderError};
 
@@ -715,12 +715,12 @@ impl<'n, 'a> Lowering<'n, 'a> {
 
     fn primitive_value(&mut self, p: Primitive, value: &JsonValue) -> Option<String> {
         Some(match (p, value) {
-            (Primitive::Int, JsonValue::Number(n)) => integer(n)?,
+            (Primitive::Int, JsonValue::Number(n)) => py_integer(n)?,
             (Primitive::Float, JsonValue::Number(n)) => py_float(n.as_f64()?),
             (Primitive::Bool, JsonValue::Bool(b)) => py_bool(*b).to_string(),
             (Primitive::String, JsonValue::String(s)) => py_str(s),
             (Primitive::Decimal, JsonValue::Number(n)) => {
-                let text = integer(n).unwrap_or_else(|| n.as_f64().map(|f| f.to_string()).unwrap_or_default());
+                let text = py_integer(n).unwrap_or_else(|| n.as_f64().map(|f| f.to_string()).unwrap_or_default());
                 self.decimal(&text)
             }
             (Primitive::Decimal | Primitive::Uuid | Primitive::Date | Primitive::Datetime, JsonValue::String(s)) => {
@@ -752,20 +752,7 @@ impl Lowering<'_, '_> {
     /// everything else as a string, which is exact (`Decimal("0.10")`).
     fn decimal(&mut self, text: &str) -> String {
         let decimal = self.symbol(Symbol::Decimal);
-        let (negative, digits) = match text.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, text.strip_prefix('+').unwrap_or(text)),
-        };
-        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-            let significant = match digits.trim_start_matches('0') {
-                "" => "0",
-                s => s,
-            };
-            if !(negative && significant == "0") {
-                return format!("{decimal}({}{significant})", if negative { "-" } else { "" });
-            }
-        }
-        format!("{decimal}({})", py_str(text))
+        py_decimal(decimal, text)
     }
 }
 
@@ -839,24 +826,12 @@ fn py_bool(b: bool) -> &'static str {
     }
 }
 
-/// An integer literal for a JSON number that is a whole number.
-fn integer(n: &serde_json::Number) -> Option<String> {
-    if let Some(i) = n.as_i64() {
-        return Some(i.to_string());
-    }
-    if let Some(u) = n.as_u64() {
-        return Some(u.to_string());
-    }
-    let f = n.as_f64()?;
-    (f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e15).then(|| format!("{}", f as i64))
-}
-
 /// A JSON value as the equivalent Python literal (for `model_validate`).
 fn json_literal(value: &JsonValue) -> String {
     match value {
         JsonValue::Null => "None".to_string(),
         JsonValue::Bool(b) => py_bool(*b).to_string(),
-        JsonValue::Number(n) => integer(n).unwrap_or_else(|| py_float(n.as_f64().unwrap_or(0.0))),
+        JsonValue::Number(n) => py_integer(n).unwrap_or_else(|| py_float(n.as_f64().unwrap_or(0.0))),
         JsonValue::String(s) => py_str(s),
         JsonValue::Array(items) => format!("[{}]", items.iter().map(json_literal).collect::<Vec<_>>().join(", ")),
         JsonValue::Object(map) => format!(

@@ -694,6 +694,40 @@ pub fn py_number(n: Number) -> String {
     }
 }
 
+/// `Decimal(...)` of a decimal written as text, `constructor` being how the module spells
+/// `Decimal`: whole numbers as int literals (`Decimal(5)`, what ruff's FURB157 asks for), except
+/// negative zero, whose sign only the string keeps; everything else as a string, which is exact
+/// (`Decimal("0.10")`).
+pub fn py_decimal(constructor: &str, text: &str) -> String {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        let significant = match digits.trim_start_matches('0') {
+            "" => "0",
+            s => s,
+        };
+        if !(negative && significant == "0") {
+            return format!("{constructor}({}{significant})", if negative { "-" } else { "" });
+        }
+    }
+    format!("{constructor}({})", py_str(text))
+}
+
+/// An integer literal for a JSON number that is a whole number (floats only below 9e15, where
+/// every whole value is exact).
+pub fn py_integer(n: &serde_json::Number) -> Option<String> {
+    if let Some(i) = n.as_i64() {
+        return Some(i.to_string());
+    }
+    if let Some(u) = n.as_u64() {
+        return Some(u.to_string());
+    }
+    let f = n.as_f64()?;
+    (f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e15).then(|| format!("{}", f as i64))
+}
+
 /// A Python string literal (double-quoted) whose value is exactly `s`, for any input: quotes,
 /// backslashes, line breaks, control characters and invisible/bidirectional format characters
 /// are escaped; other Unicode is kept as is (the files are UTF-8).
