@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test of the generated bookshelf fleet: the backend runs under uvicorn on SQLite and
-# is driven through the generated client, tg_bot's code and schemathesis (tests/e2e/).
+# is driven through the generated client, tg_bot's code and schemathesis; events go through a
+# real redis-server to the notifications worker, run as processes (tests/e2e/).
 #
 #   scripts/e2e.sh [PYTEST_ARGS...]      e.g. scripts/e2e.sh -k books -x
 #
@@ -9,12 +10,15 @@
 #   2. copy examples/bookshelf into a temporary directory and run `specgen generate` there
 #   3. mypy --strict and ruff on tests/e2e itself (it imports the generated copy)
 #   4. run `pytest tests/e2e` from the venv with BOOKSHELF_ROOT=<copy> and E2E_ARTIFACTS=<tmp>/
-#      artifacts (server log, schemathesis console output and reports)
+#      artifacts (backend, redis and worker logs, schemathesis console output and reports)
 # then print a summary. Exit status: pytest's (0 = every test passed); 1 when generation or
 # step 3 fails; 2 for usage or setup errors. On failure the temporary directory is kept and its path printed; on success removed.
 #
+# Needs `redis-server` on PATH (Debian's package; scripts/test.sh installs it): the tests start
+# their own on a free loopback port, without persistence, and stop it.
+#
 # Environment (read):
-#   SPECGEN_VENV         venv with python/pytest/uvicorn/schemathesis (default: runs
+#   SPECGEN_VENV         venv with python/pytest/uvicorn/schemathesis/faststream (default: runs
 #                        scripts/setup-python.sh)
 #   SPECGEN_BIN          specgen binary to use (default: `cargo build -p specgen-cli`)
 #   SPECGEN_E2E_TIMEOUT  seconds allowed for the pytest run (default 1200)
@@ -37,8 +41,10 @@ if [[ -z "${SPECGEN_VENV:-}" ]]; then
 fi
 py="$SPECGEN_VENV/bin/python"
 [[ -x "$py" ]] || die "$py missing (run scripts/setup-python.sh)"
-"$py" -c 'import pytest, pytest_asyncio, uvicorn, schemathesis, openapi_spec_validator' 2>/dev/null \
-  || die "the venv $SPECGEN_VENV lacks pytest/uvicorn/schemathesis (run scripts/setup-python.sh)"
+"$py" -c 'import pytest, pytest_asyncio, uvicorn, schemathesis, openapi_spec_validator, faststream.redis, redis' 2>/dev/null \
+  || die "the venv $SPECGEN_VENV lacks pytest/uvicorn/schemathesis/faststream (run scripts/setup-python.sh)"
+command -v redis-server >/dev/null 2>&1 \
+  || die "redis-server not found (Debian: apt-get install redis-server; scripts/test.sh does it)"
 
 if [[ -n "${SPECGEN_BIN:-}" ]]; then
   specgen="$SPECGEN_BIN"
@@ -83,7 +89,7 @@ if [[ $status -ne 0 ]]; then
   exit 1
 fi
 
-echo "e2e: pytest tests/e2e (backend log and schemathesis reports in $artifacts)"
+echo "e2e: pytest tests/e2e (backend, redis and worker logs, schemathesis reports in $artifacts)"
 t_pytest=$EPOCHREALTIME
 timeout --kill-after=30 "$timeout_s" \
   env BOOKSHELF_ROOT="$copy" E2E_ARTIFACTS="$artifacts" PYTHONDONTWRITEBYTECODE=1 \

@@ -11,7 +11,8 @@
 #   5. cargo test --workspace
 #   6. scripts/check-examples.sh: generate every examples/* project and lint/type-check/import it
 #   7. scripts/e2e.sh: generate examples/bookshelf, run its backend under uvicorn, tests/e2e
-#      (every operation through the generated client, tg_bot, OpenAPI agreement, schemathesis)
+#      (every operation through the generated client, tg_bot, OpenAPI agreement, schemathesis,
+#      events through a real redis-server and the notifications worker)
 #
 # Exports for the Rust tests and check-examples.sh:
 #   SPECGEN_VENV=<abs path of target/venv>   where ruff, mypy and python live (bin/ruff, ...)
@@ -33,8 +34,8 @@ fi
 # Debian packages the test run needs. Add a package here when a test starts using it.
 APT_PACKAGES=(
   python3-venv      # scripts/setup-python.sh: `python3 -m venv`
+  redis-server      # scripts/e2e.sh: the event tests run a real redis-server (tests/e2e)
   # Planned, not used yet (uncomment with the issue that needs it):
-  # redis-server    # event tests through a real redis
   # graphviz        # diagram outputs
   # bazel-bootstrap # rules_bazel tests (offline, WORKSPACE mode)
   # nix-bin         # flake checks

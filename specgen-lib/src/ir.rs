@@ -262,6 +262,8 @@ pub struct Service {
     pub dev_template: bool,
     /// Whether the service has a directory (false = infrastructure-only entry).
     pub scaffold: bool,
+    /// The service wires its own app (`custom_wiring: true`): only its `main.py` scaffold differs.
+    pub custom_wiring: bool,
     /// `depends_on`, in the order written: (service or infrastructure name, condition).
     pub depends_on: Vec<(String, DependsCondition)>,
     /// Compose profiles.
@@ -402,6 +404,21 @@ impl Rest {
         !(self.status < 200 || matches!(self.status, 204 | 205 | 304))
     }
 }
+
+/// What the fields of an error event's message may be: when a subscribed operation fails, the
+/// generated event adapter builds the `publish_on_error` event's message by filling each field
+/// of its class whose name is listed here with that value (name, spec type, meaning). Any other
+/// field must be optional or have a default; validation checks this (E0309).
+pub const ERROR_EVENT_FIELDS: &[(&str, Primitive, &str)] = &[
+    ("event", Primitive::String, "the event (stream) whose message failed"),
+    ("operation", Primitive::String, "the operation that failed"),
+    ("service", Primitive::String, "the service (consumer group) that failed"),
+    ("error_type", Primitive::String, "the exception's class name"),
+    ("error", Primitive::String, "the exception's text (its class name when empty), clipped to `max_length`"),
+    ("payload", Primitive::String, "the failed message as received (JSON text), clipped to `max_length`"),
+    ("attempt", Primitive::Int, "the delivery that failed: 1 for the first"),
+    ("occurred_at", Primitive::Datetime, "when the failure happened (UTC)"),
+];
 
 /// The event binding of an operation.
 #[derive(Debug, Clone, Default)]

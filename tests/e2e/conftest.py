@@ -1,20 +1,24 @@
-"""Fixtures of the end-to-end tests: a generated copy of examples/bookshelf, its backend running
-under uvicorn, and the generated client pointed at it.
+"""Fixtures of the end-to-end tests: a generated copy of examples/bookshelf, a redis-server, the
+backend running under uvicorn (publishing to that Redis), the generated client pointed at it, and
+the notifications worker as processes.
 
 Environment (scripts/e2e.sh sets them):
   BOOKSHELF_ROOT        required: a copy of examples/bookshelf on which `specgen generate` ran
-  E2E_ARTIFACTS         directory for the server log and the schemathesis reports (default: a
-                        pytest temporary directory)
+  E2E_ARTIFACTS         directory for the server logs (backend, redis, workers) and the
+                        schemathesis reports (default: a pytest temporary directory)
   E2E_STARTUP_TIMEOUT   seconds to wait for the backend's /health (default 30)
 
 The test process imports `shared` (<root>/shared) and the tg_bot service (<root>/services/tg_bot/
 src: `shelf`, `generated.clients`). The backend's own packages (`generated`, `controllers`, `app`)
-live only in the uvicorn subprocess, so the two services' `generated` packages never meet.
+live only in the uvicorn subprocess, the notifications worker's in its `python main.py`
+subprocesses, so the services' `generated` packages never meet.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,6 +29,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 
 
 def _bookshelf_root() -> Path:
@@ -43,6 +48,9 @@ def _bookshelf_root() -> Path:
         "services/backend/docs/openapi.json",
         "services/tg_bot/src/generated/clients.py",
         "services/tg_bot/src/shelf.py",
+        "shared/shared/generated/events.py",
+        "services/notifications/src/generated/event_adapter.py",
+        "services/notifications/src/main.py",
     ]
     missing = [path for path in expected if not (root / path).is_file()]
     if missing:
@@ -62,7 +70,14 @@ for _path in (_root / "services" / "tg_bot" / "src", _root / "shared"):
 # These imports need the paths above.
 from shared.generated.clients.backend import BackendClient
 
-from e2e_support import BACKEND_SRC, SHARED, Backend, RecordingTransport
+from e2e_support import (
+    BACKEND_SRC,
+    SHARED,
+    Backend,
+    RecordingTransport,
+    RedisServer,
+    Workers,
+)
 
 STARTUP_TIMEOUT = float(os.environ.get("E2E_STARTUP_TIMEOUT", "30"))
 STOP_TIMEOUT = 15.0
@@ -110,11 +125,87 @@ def _wait_healthy(process: subprocess.Popen[bytes], url: str) -> str | None:
     return f"GET {url}/health did not answer 200 within {STARTUP_TIMEOUT:g} s"
 
 
+def _wait_redis(process: subprocess.Popen[bytes], server: RedisServer) -> str | None:
+    """None once redis-server answers PING; else why not."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    client = server.client()
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                return f"redis-server exited with status {process.returncode}"
+            try:
+                if client.ping():
+                    return None
+            except redis.ConnectionError:
+                pass
+            time.sleep(0.05)
+    finally:
+        client.close()
+    return f"redis-server did not answer PING within {STARTUP_TIMEOUT:g} s"
+
+
+@pytest.fixture(scope="session")
+def redis_server(
+    tmp_path_factory: pytest.TempPathFactory, artifacts: Path
+) -> Iterator[RedisServer]:
+    """A redis-server of the session on 127.0.0.1: no persistence, data dir in a temporary
+    directory, log in the artifacts. Stopped at the end of the session."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail(
+            "redis-server is not installed (scripts/test.sh installs Debian's "
+            "redis-server package)"
+        )
+    directory = tmp_path_factory.mktemp("redis")
+    log_path = artifacts / "redis.log"
+    for attempt in range(3):
+        server = RedisServer(port=_free_port(), log=log_path)
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [
+                    binary,
+                    "--port",
+                    str(server.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    str(directory),
+                    "--daemonize",
+                    "no",
+                    "--logfile",
+                    "",
+                ],
+                cwd=directory,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            problem = _wait_redis(process, server)
+            if problem is None:
+                yield server
+                break
+            log_text = log_path.read_text(encoding="utf-8", errors="replace")
+            if "address already in use" in log_text.lower() and attempt < 2:
+                continue
+            pytest.fail(f"redis did not start: {problem}\n--- {log_path}:\n{log_text}")
+        finally:
+            _stop(process)
+
+
 @pytest.fixture(scope="session")
 def backend(
-    tmp_path_factory: pytest.TempPathFactory, artifacts: Path
+    tmp_path_factory: pytest.TempPathFactory,
+    artifacts: Path,
+    redis_server: RedisServer,
 ) -> Iterator[Backend]:
-    """The generated backend under uvicorn on 127.0.0.1, on a fresh SQLite file.
+    """The generated backend under uvicorn on 127.0.0.1, on a fresh SQLite file, publishing its
+    events to the session's Redis.
 
     Stopped at the end of the session; if it logged any traceback, the session errors.
     """
@@ -123,6 +214,7 @@ def backend(
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(BACKEND_SRC), str(SHARED)]),
         "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        "REDIS_URL": redis_server.url,
         "PYTHONDONTWRITEBYTECODE": "1",
     }
     log_path = artifacts / "backend.log"
@@ -186,3 +278,30 @@ async def client(
         base_url=backend.url, transport=recorder, max_retries=0
     ) as opened:
         yield opened
+
+
+@pytest.fixture
+def workers(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    artifacts: Path,
+    redis_server: RedisServer,
+) -> Iterator[Workers]:
+    """Starts notifications workers (`workers.start(NOTIFICATIONS_...="...")`) on the test's
+    own worker database; every one still running is stopped (SIGTERM) at the end."""
+    name = re.sub(r"[^A-Za-z0-9_]+", "-", request.node.name).strip("-")[:60]
+    started = Workers(redis_server, tmp_path / "notifications.db", artifacts, name)
+    try:
+        yield started
+    finally:
+        started.stop_all()
+
+
+@pytest.fixture
+def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
+    """A redis-py client of the session's Redis."""
+    client = redis_server.client()
+    try:
+        yield client
+    finally:
+        client.close()

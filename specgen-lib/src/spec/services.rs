@@ -33,6 +33,10 @@ pub struct ServiceSpec {
     pub dev_template: Option<bool>,
     /// Has a directory under `services/` (default true).
     pub scaffold: Option<bool>,
+    /// The service wires its app itself (default false): its `main.py` scaffold includes the
+    /// generated router (`generated.registry.create_api_router`) into an app of its own instead
+    /// of calling the generated `create_app`.
+    pub custom_wiring: Option<bool>,
     /// Services or infrastructure (`postgres`, `redis`) this one waits for, with the condition.
     #[serde(default)]
     pub depends_on: IndexMap<Spanned<String>, Spanned<DependsCondition>>,

@@ -36,14 +36,10 @@ use crate::ir::{Ir, Method, Operation, ParamSource, Primitive, Service, TypeRef,
 use crate::load::InputNames;
 
 use super::python::{
-    enum_member_names, escape_ident, format_python, is_keyword, pascal, py_doc, py_float, py_str, render_template,
-    LINE_LENGTH, SHADOWED_BUILTINS,
+    enum_member_names, escape_ident, exempt_long_lines, format_python, is_keyword, pascal, py_doc, py_float, py_str,
+    render_template, SHADOWED_BUILTINS,
 };
 use super::{banner, Options, OutputPath, RenderError};
-
-/// The file-level exemption for long lines (as in `schemas.py`): spec text can be arbitrarily
-/// long and docstrings are never wrapped.
-const NOQA_LONG_LINES: &str = "# ruff: noqa: E501, RUF100";
 
 /// Modules a client or consumer module may import whole (and refer to in annotations, defaults
 /// and base classes). A method called like one of them would shadow it for the annotations of
@@ -150,13 +146,7 @@ fn is_python_name(s: &str) -> bool {
 /// than ruff's limit gets [`NOQA_LONG_LINES`] under its banner.
 fn python_file(ir: &Ir, template: &str, ctx: minijinja::Value) -> Result<String, RenderError> {
     let source = render_template(template, ctx)?;
-    let text = format_python(template, &source, ir.python_version)?;
-    if text.lines().any(|l| l.len() > LINE_LENGTH) {
-        if let Some((first, rest)) = text.split_once('\n') {
-            return Ok(format!("{first}\n{NOQA_LONG_LINES}\n{rest}"));
-        }
-    }
-    Ok(text)
+    Ok(exempt_long_lines(format_python(template, &source, ir.python_version)?))
 }
 
 // ---------------------------------------------------------------------------------------------

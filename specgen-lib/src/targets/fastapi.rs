@@ -68,18 +68,18 @@ use camino::Utf8PathBuf;
 use minijinja::{context, Value};
 
 use crate::fileset::{FileKind, FileSet};
-use crate::ir::{Domain, Ir, Operation, Param, ParamSource, Primitive, Service, TypeRef, Value as JsonValue};
+use crate::ir::{
+    Domain, Ir, Operation, Param, ParamSource, Primitive, Service, ServiceKind, TypeRef, Value as JsonValue,
+};
 use crate::load::InputNames;
 
 use super::python::{
-    enum_member_names, escape_ident, format_python, is_keyword, pascal, py_decimal, py_doc, py_float, py_integer,
-    py_number, py_regex, py_str, render_template, unique_names, LINE_LENGTH, SHADOWED_BUILTINS,
+    enum_member_names, escape_ident, exempt_long_lines, format_python, is_keyword, pascal, py_decimal, py_doc,
+    py_float, py_integer, py_number, py_regex, py_str, render_template, unique_names, SHADOWED_BUILTINS,
 };
-use super::{banner, Options, OutputPath, RenderError};
+use super::{banner, events, Options, OutputPath, RenderError};
 
-/// The file-level exemption for long lines (as in `schemas.py`): spec text can be arbitrarily
-/// long and ruff never wraps strings or docstrings.
-const NOQA_LONG_LINES: &str = "# ruff: noqa: E501, RUF100";
+mod event_adapter;
 
 /// The first line of every scaffold: no "DO NOT EDIT" banner, the file is the user's.
 const SCAFFOLD_HEADER: &str = "# Scaffolded by specgen once: this file is yours to edit, specgen never overwrites it.";
@@ -100,8 +100,11 @@ const AMBIGUOUS: &[&str] = &["I", "O", "l"];
 /// Names a Protocol method's own parameters take.
 const METHOD_OWN: &[&str] = &["self", "session", "payload"];
 
+/// The name `events.py` is imported under: a leading `_` keeps it clear of every spec name.
+const EVENTS_ALIAS: &str = "_events";
+
 /// The local names of `create_router` besides the handlers.
-const FACTORY_LOCALS: &[&str] = &["get_broker", "get_controller", "get_db", "new_controller", "router"];
+const FACTORY_LOCALS: &[&str] = &["broker", "get_broker", "get_controller", "get_db", "new_controller", "router"];
 
 // ---------------------------------------------------------------------------------------------
 // Paths.
@@ -116,6 +119,7 @@ enum Role {
     Router(usize),
     Registry,
     App,
+    EventAdapter,
     ControllersInit,
     /// The controller stub of the domain with this index.
     Controller(usize),
@@ -129,8 +133,9 @@ pub fn module_name(domain: &str) -> String {
     escape_ident(domain, |_| false)
 }
 
-/// Every file of a service with these domains (sorted by name), with its kind and role.
-fn layout(opts: &Options, service: &str, domains: &[&str]) -> Vec<(Utf8PathBuf, FileKind, Role)> {
+/// Every file of a service with these domains (sorted by name), with its kind and role; `events`:
+/// the project has events.yaml.
+fn layout(opts: &Options, service: &str, domains: &[&str], events: bool) -> Vec<(Utf8PathBuf, FileKind, Role)> {
     let src = opts.roots.services_dir.join(service).join("src");
     let generated = src.join("generated");
     let controllers = src.join("controllers");
@@ -144,6 +149,9 @@ fn layout(opts: &Options, service: &str, domains: &[&str]) -> Vec<(Utf8PathBuf, 
         (src.join("main.py"), FileKind::Scaffold, Role::Main),
         (src.join("database.py"), FileKind::Scaffold, Role::Database),
     ];
+    if events {
+        files.push((generated.join("event_adapter.py"), FileKind::Generated, Role::EventAdapter));
+    }
     for (i, domain) in domains.iter().enumerate() {
         let module = module_name(domain);
         files.push((generated.join("routers").join(format!("{module}.py")), FileKind::Generated, Role::Router(i)));
@@ -159,11 +167,13 @@ pub fn render(ir: &Ir, opts: &Options) -> Result<FileSet, RenderError> {
     if services.is_empty() {
         return Ok(files);
     }
-    let schemas_module = format!("{}.schemas", shared_module(opts)?);
+    let shared = shared_module(opts)?;
+    let schemas_module = format!("{shared}.schemas");
+    let events_module = ir.events_file.as_ref().map(|_| format!("{shared}.events"));
     for service in services {
-        let cx = ServiceCx::new(ir, service, &schemas_module);
+        let cx = ServiceCx::new(ir, service, &schemas_module, events_module.as_deref());
         let domains: Vec<&str> = service.domains.iter().map(|d| d.name.as_str()).collect();
-        for (path, kind, role) in layout(opts, &service.name, &domains) {
+        for (path, kind, role) in layout(opts, &service.name, &domains, events_module.is_some()) {
             let text = cx.file(role)?;
             match kind {
                 FileKind::Generated => files.generated(path, text),
@@ -179,7 +189,7 @@ pub fn outputs(names: &InputNames, opts: &Options) -> Vec<OutputPath> {
     let mut paths = Vec::new();
     for (service, files) in names.services.iter().filter(|(_, f)| !f.domains.is_empty()) {
         let domains: Vec<&str> = files.domains.keys().map(String::as_str).collect();
-        for (path, kind, _) in layout(opts, service, &domains) {
+        for (path, kind, _) in layout(opts, service, &domains, names.events.is_some()) {
             paths.push(OutputPath { path, kind });
         }
     }
@@ -305,12 +315,13 @@ enum Sym {
     Path,
     Protocol,
     Query,
+    RedisBroker,
     Response,
     Uuid,
 }
 
 impl Sym {
-    const ALL: [Sym; 18] = [
+    const ALL: [Sym; 19] = [
         Sym::AfterValidator,
         Sym::Annotated,
         Sym::Any,
@@ -327,6 +338,7 @@ impl Sym {
         Sym::Path,
         Sym::Protocol,
         Sym::Query,
+        Sym::RedisBroker,
         Sym::Response,
         Sym::Uuid,
     ];
@@ -349,6 +361,7 @@ impl Sym {
             Sym::Path => "Path",
             Sym::Protocol => "Protocol",
             Sym::Query => "Query",
+            Sym::RedisBroker => "RedisBroker",
             Sym::Response => "Response",
             Sym::Uuid => "UUID",
         }
@@ -366,12 +379,14 @@ impl Sym {
             Sym::Decimal => "decimal",
             Sym::Lifespan => "starlette.types",
             Sym::Uuid => "uuid",
+            Sym::RedisBroker => "faststream.redis",
         }
     }
 }
 
 /// Standard-library modules the service modules import.
-const STDLIB: &[&str] = &["collections", "datetime", "decimal", "os", "re", "typing", "uuid"];
+const STDLIB: &[&str] =
+    &["asyncio", "collections", "contextlib", "datetime", "decimal", "logging", "os", "re", "socket", "typing", "uuid"];
 
 /// Top-level packages of the service's own source tree (ruff: first-party).
 const FIRST_PARTY: &[&str] = &["controllers", "database", "generated"];
@@ -566,6 +581,8 @@ struct ServiceCx<'a> {
     ir: &'a Ir,
     service: &'a Service,
     schemas_module: &'a str,
+    /// The module of `events.py`, when the project has events.
+    events_module: Option<&'a str>,
     qualified: BTreeSet<&'static str>,
     domains: Vec<DomainNames<'a>>,
     /// Enum name → member name of each value.
@@ -579,7 +596,7 @@ struct Signature {
 }
 
 impl<'a> ServiceCx<'a> {
-    fn new(ir: &'a Ir, service: &'a Service, schemas_module: &'a str) -> ServiceCx<'a> {
+    fn new(ir: &'a Ir, service: &'a Service, schemas_module: &'a str, events_module: Option<&'a str>) -> ServiceCx<'a> {
         let schema_names: BTreeSet<&str> =
             ir.classes.iter().map(|c| c.name.as_str()).chain(ir.enums.iter().map(|e| e.name.as_str())).collect();
         let qualified = Sym::ALL.iter().filter(|s| schema_names.contains(s.name())).map(|s| s.module()).collect();
@@ -588,7 +605,33 @@ impl<'a> ServiceCx<'a> {
             .iter()
             .map(|e| (e.name.as_str(), e.values.iter().map(String::as_str).zip(enum_member_names(&e.values)).collect()))
             .collect();
-        ServiceCx { ir, service, schemas_module, qualified, domains: domain_names(ir, service), members }
+        ServiceCx { ir, service, schemas_module, events_module, qualified, domains: domain_names(ir, service), members }
+    }
+
+    /// True when a REST operation of `domains` publishes its result.
+    fn publishes<'d>(&self, mut domains: impl Iterator<Item = &'d Domain>) -> bool {
+        self.events_module.is_some()
+            && domains.any(|d| {
+                d.operations
+                    .iter()
+                    .any(|op| op.rest.is_some() && op.events.as_ref().is_some_and(|e| e.publish_on_success.is_some()))
+            })
+    }
+
+    /// True when an operation of the service subscribes to an event.
+    fn subscribes(&self) -> bool {
+        self.events_module.is_some()
+            && self
+                .service
+                .domains
+                .iter()
+                .flat_map(|d| &d.operations)
+                .any(|op| op.events.as_ref().is_some_and(|e| e.subscribe.is_some()))
+    }
+
+    /// True when the app must run a broker: a REST operation publishes, or an operation subscribes.
+    fn uses_broker(&self) -> bool {
+        self.publishes(self.service.domains.iter()) || self.subscribes()
     }
 
     fn file(&self, role: Role) -> Result<String, RenderError> {
@@ -598,6 +641,7 @@ impl<'a> ServiceCx<'a> {
             Role::Router(i) => self.router(&self.domains[i]),
             Role::Registry => self.registry(),
             Role::App => self.app(),
+            Role::EventAdapter => self.event_adapter(),
             Role::ControllersInit => Ok(format!("{SCAFFOLD_HEADER}\n")),
             Role::Controller(i) => self.controller(&self.domains[i]),
             Role::Main => self.main(),
@@ -731,9 +775,19 @@ impl<'a> ServiceCx<'a> {
         format!("{callable}[[], {iterator}[{session}]]")
     }
 
-    /// The type of `get_broker` (without the default): unused until an operation publishes.
+    /// `from <shared> import events as _events`; only called when the project has events.
+    fn import_events(&self, imports: &mut Imports<'_>) {
+        if let Some((package, module)) = self.events_module.and_then(|m| m.rsplit_once('.')) {
+            imports.alias(package, module, EVENTS_ALIAS);
+        }
+    }
+
+    /// The type of `get_broker` (without the default): a factory of the FastStream broker once
+    /// the service uses one; until then `Any`, so a service without events does not need
+    /// FastStream installed, and the signature is the same either way.
     fn get_broker_type(&self, imports: &mut Imports<'_>) -> String {
-        format!("{}[[], {}] | None", imports.sym(Sym::Callable), imports.sym(Sym::Any))
+        let broker = if self.uses_broker() { imports.sym(Sym::RedisBroker) } else { imports.sym(Sym::Any) };
+        format!("{}[[], {broker}] | None", imports.sym(Sym::Callable))
     }
 
     fn router(&self, d: &DomainNames<'_>) -> Result<String, RenderError> {
@@ -763,13 +817,25 @@ impl<'a> ServiceCx<'a> {
             handlers.push(self.handler(&mut imports, &mut module, d, names, &handler, &protocol)?);
         }
         let module_doc = py_doc(&format!("REST routes of the `{}` domain.", d.domain.name));
+        let publishes = self.publishes(std::iter::once(d.domain));
+        let broker_doc = if publishes {
+            "`get_broker` gives the broker that the results of `publish_on_success`\n\
+             operations are published through (default: `events.get_broker`); they are\n\
+             published after the controller returns and the session is committed.\n"
+        } else {
+            "`get_broker` is for operations that publish their result\n\
+             (`publish_on_success`): accepted now, so that the first such operation never\n\
+             changes this signature.\n"
+        };
         let doc = py_doc(&format!(
             "The routes of the `{}` domain, delegating to the controller.\n\n\
-             `get_db` and `get_controller` are called once per request. `get_broker` will\n\
-             publish the results of `publish_on_success` operations: accepted now, so\n\
-             that the first such operation never changes this signature.\n",
+             `get_db` and `get_controller` are called once per request.\n{broker_doc}",
             d.domain.name
         ));
+        let redis_broker = publishes.then(|| imports.sym(Sym::RedisBroker));
+        if publishes {
+            self.import_events(&mut imports);
+        }
         self.render(
             "fastapi_router.py.j2",
             context! {
@@ -786,6 +852,7 @@ impl<'a> ServiceCx<'a> {
                 doc,
                 router_args => router_args.join(", "),
                 handlers,
+                redis_broker,
             },
         )
     }
@@ -813,7 +880,15 @@ impl<'a> ServiceCx<'a> {
         // Names in the handler: spec parameters keep their Protocol names unless they shadow
         // what the body refers to; the handler's own parameters step aside for them.
         let response = bodiless.then(|| imports.sym(Sym::Response));
-        let body_globals: Vec<String> = response.iter().map(|r| r.split('.').next().unwrap_or(r).to_string()).collect();
+        let publish = match (&op.events, self.events_module) {
+            (Some(events), Some(_)) => events.publish_on_success.as_deref(),
+            _ => None,
+        };
+        let mut body_globals: Vec<String> =
+            response.iter().map(|r| r.split('.').next().unwrap_or(r).to_string()).collect();
+        if publish.is_some() {
+            body_globals.extend(["broker".to_string(), EVENTS_ALIAS.to_string()]);
+        }
         let local_names = unique_names(
             names.params.iter().map(|n| (n.as_str(), escape_ident(n, |x| body_globals.iter().any(|g| g == x)))),
             |n| is_keyword(n) || body_globals.iter().any(|g| g == n) || METHOD_OWN.contains(&n),
@@ -825,7 +900,7 @@ impl<'a> ServiceCx<'a> {
             }
             name
         };
-        let (session, controller) = (own("session"), own("controller"));
+        let (session, controller, result) = (own("session"), own("controller"), own("result"));
 
         let annotated = imports.sym(Sym::Annotated);
         let mut params = Vec::new();
@@ -869,9 +944,25 @@ impl<'a> ServiceCx<'a> {
             }
         }
         let call = format!("{controller}.{}({})", names.method, call.join(", "));
-        let body = match &response {
-            Some(response) => vec![format!("await {call}"), format!("return {response}(status_code={})", rest.status)],
-            None => vec![format!("return await {call}")],
+        let body = match (publish, &response) {
+            (Some(event), response) => {
+                // Committed before publishing: a consumer that reads the change back must
+                // find it. The session dependency's own commit then has nothing left to do.
+                let mut body = vec![
+                    format!("{result} = await {call}"),
+                    format!("await {session}.commit()"),
+                    format!("await {EVENTS_ALIAS}.{}({result}, broker=broker())", events::publisher_name(event)),
+                ];
+                body.push(match response {
+                    Some(response) => format!("return {response}(status_code={})", rest.status),
+                    None => format!("return {result}"),
+                });
+                body
+            }
+            (None, Some(response)) => {
+                vec![format!("await {call}"), format!("return {response}(status_code={})", rest.status)]
+            }
+            (None, None) => vec![format!("return await {call}")],
         };
         Ok(context! {
             method => rest.method.as_str().to_ascii_lowercase(),
@@ -1066,14 +1157,9 @@ impl<'a> ServiceCx<'a> {
             .collect()
     }
 
-    fn app(&self) -> Result<String, RenderError> {
-        let mut imports = Imports::new(self);
-        let fastapi = imports.sym(Sym::FastApi);
-        let get_db = self.get_db_type(&mut imports);
-        let get_broker = self.get_broker_type(&mut imports);
-        let lifespan = format!("{}[{fastapi}]", imports.sym(Sym::Lifespan));
-        imports.name("generated.registry", "create_api_router");
-        let domains = self.factory_kwargs(&mut imports, false);
+    /// The `openapi_tags` and `description` arguments of the service's `FastAPI(...)`, as
+    /// Python source, so that its `/openapi.json` agrees with `docs/openapi.json`.
+    fn app_metadata(&self) -> (Option<String>, Option<String>) {
         // The tags of the OpenAPI document, as the OpenAPI target lists them: in the order
         // first met over the domains' REST operations.
         let mut tags: Vec<&str> = Vec::new();
@@ -1091,10 +1177,52 @@ impl<'a> ServiceCx<'a> {
             format!("[{}]", items.join(", "))
         });
         let description = self.service.description.as_deref().filter(|d| !d.trim().is_empty()).map(py_str);
+        (openapi_tags, description)
+    }
+
+    fn app(&self) -> Result<String, RenderError> {
+        let mut imports = Imports::new(self);
+        let fastapi = imports.sym(Sym::FastApi);
+        let get_db = self.get_db_type(&mut imports);
+        let get_broker = self.get_broker_type(&mut imports);
+        let lifespan = format!("{}[{fastapi}]", imports.sym(Sym::Lifespan));
+        imports.name("generated.registry", "create_api_router");
+        let domains = self.factory_kwargs(&mut imports, false);
+        let broker = self.uses_broker().then(|| {
+            self.import_events(&mut imports);
+            imports.name("contextlib", "asynccontextmanager");
+            let subscribers: Vec<String> = self
+                .domains
+                .iter()
+                .filter(|d| d.ops.iter().any(|o| o.op.events.as_ref().is_some_and(|e| e.subscribe.is_some())))
+                .map(|d| format!("{0}_controller={0}_controller", d.domain.name))
+                .collect();
+            if self.subscribes() {
+                imports.name("generated.event_adapter", "create_event_adapter");
+            }
+            context! {
+                subscribes => self.subscribes(),
+                subscribers => subscribers.join(", "),
+                iterator => imports.sym(Sym::AsyncIterator),
+                any => imports.sym(Sym::Any),
+                events => EVENTS_ALIAS,
+            }
+        });
+        let (openapi_tags, description) = self.app_metadata();
+        let broker_doc = if !self.uses_broker() {
+            ""
+        } else if self.subscribes() {
+            "\nThe event broker (`get_broker`, default `events.get_broker`) runs with the\n\
+             app: its subscribers (`event_adapter.py`) start before the first request and\n\
+             stop after the last, around `lifespan`.\n"
+        } else {
+            "\nThe event broker (`get_broker`, default `events.get_broker`) is connected\n\
+             before the first request and closed after the last, around `lifespan`.\n"
+        };
         let doc = py_doc(&format!(
             "The `{}` app: every domain router, and `GET /health`.\n\n\
              `get_db` yields one session per request, `<domain>_controller` replaces the\n\
-             default controller of a domain, `lifespan` is FastAPI's.\n",
+             default controller of a domain, `lifespan` is FastAPI's.\n{broker_doc}",
             self.service.name
         ));
         let module_doc = py_doc(&format!("The FastAPI app of the `{}` service.", self.service.name));
@@ -1114,6 +1242,7 @@ impl<'a> ServiceCx<'a> {
                 openapi_tags,
                 doc,
                 domains,
+                broker,
             },
         )
     }
@@ -1130,10 +1259,13 @@ impl<'a> ServiceCx<'a> {
             })
             .collect();
         let module_doc = py_doc(&format!("The business logic of the `{}` domain.", d.domain.name));
-        let doc = py_doc(&format!(
-            "Implements `{}`.\n\nRaise `fastapi.HTTPException` for expected failures (e.g. 404).\n",
-            d.protocol
-        ));
+        let failures = if d.domain.operations.iter().any(|op| op.rest.is_some()) {
+            "Raise `fastapi.HTTPException` for expected failures (e.g. 404)."
+        } else {
+            "An exception rolls the session back and has the message delivered again\n\
+             (see `generated.event_adapter`)."
+        };
+        let doc = py_doc(&format!("Implements `{}`.\n\n{failures}\n", d.protocol));
         self.render(
             "fastapi_controller.py.j2",
             context! {
@@ -1148,10 +1280,45 @@ impl<'a> ServiceCx<'a> {
         )
     }
 
-    /// `main.py`. With `custom_wiring` (backlog "Full Router.py Generation"), this is the only
-    /// file that would differ: the user wires the routers of `generated.registry` (or
-    /// `generated.routers.*`) into an app of their own.
+    /// `main.py`: `create_app` for a FastAPI service, a FastStream app for a
+    /// `python-faststream` one. With `custom_wiring` (backlog "Full Router.py Generation"), this
+    /// is the only file that differs: it includes the registry's router into an app of the
+    /// user's own, so nothing generated has to change.
     fn main(&self) -> Result<String, RenderError> {
+        if self.service.custom_wiring {
+            let (openapi_tags, description) = self.app_metadata();
+            let module_doc = py_doc(&format!(
+                "The `{}` service, wired by hand (`custom_wiring: true`): `uvicorn main:app`, run\n\
+                 from `src/`.\n\n\
+                 `create_api_router` includes every domain router; add your own routes,\n\
+                 middleware and startup code here.\n",
+                self.service.name
+            ));
+            return self.render(
+                "fastapi_main_custom.py.j2",
+                context! {
+                    header => SCAFFOLD_HEADER,
+                    module_doc,
+                    broker => self.uses_broker(),
+                    subscribes => self.subscribes(),
+                    events_package => self.events_module,
+                    title => py_str(&self.service.name),
+                    version => py_str(APP_VERSION),
+                    description,
+                    openapi_tags,
+                },
+            );
+        }
+        if let (ServiceKind::PythonFaststream, Some(events_package)) = (self.service.kind, self.events_module) {
+            let module_doc = py_doc(&format!(
+                "The `{}` worker: `python main.py`, run from `src/`.\n\n\
+                 Its subscribers come from `generated.event_adapter`; to construct controllers\n\
+                 yourself, pass `<domain>_controller=...` to `create_event_adapter`.\n",
+                self.service.name
+            ));
+            return self
+                .render("faststream_main.py.j2", context! { header => SCAFFOLD_HEADER, module_doc, events_package });
+        }
         let module_doc = py_doc(&format!(
             "The `{}` service: `uvicorn main:app`, run from `src/`.\n\n\
              To construct controllers yourself, pass `<domain>_controller=...` to\n\
@@ -1215,18 +1382,6 @@ fn operation_doc(op: &Operation) -> Option<String> {
         .filter(|s| !s.trim().is_empty())
         .collect();
     (!parts.is_empty()).then(|| parts.join("\n\n"))
-}
-
-/// Adds [`NOQA_LONG_LINES`] under the first line when a line is longer than ruff's limit
-/// (bytes, an upper bound of the display width).
-fn exempt_long_lines(text: String) -> String {
-    if !text.lines().any(|line| line.len() > LINE_LENGTH) {
-        return text;
-    }
-    match text.split_once('\n') {
-        Some((first, rest)) => format!("{first}\n{NOQA_LONG_LINES}\n{rest}"),
-        None => format!("{text}\n{NOQA_LONG_LINES}\n"),
-    }
 }
 
 fn bug(message: String) -> RenderError {
@@ -1349,8 +1504,21 @@ mod tests {
         assert_has(&books, "router = APIRouter(prefix=\"/books\", tags=[\"books\"])");
         assert_has(
             &books,
-            "def create_router(get_db: Callable[[], AsyncIterator[AsyncSession]], get_controller: Callable[[], BooksControllerProtocol], get_broker: Callable[[], Any] | None = None,) -> APIRouter:",
+            "def create_router(get_db: Callable[[], AsyncIterator[AsyncSession]], get_controller: Callable[[], BooksControllerProtocol], get_broker: Callable[[], RedisBroker] | None = None,) -> APIRouter:",
         );
+        // Dual transport: committed, then published through the registry's broker.
+        assert_has(
+            &books,
+            "result = await controller.create_book(session, payload=payload)\n        await session.commit()\n        await _events.publish_book_created(result, broker=broker())\n        return result",
+        );
+        assert_has(&books, "return get_broker() if get_broker is not None else _events.get_broker()");
+        assert_has(&books, "from shared.generated import events as _events");
+        // The app runs the broker around the user's lifespan, and hands it to the routers.
+        assert_has(&app, "broker = (get_broker or _events.get_broker)()");
+        assert_has(&app, "await broker.connect()");
+        assert_has(&app, "finally:\n            await broker.stop()");
+        assert_has(&app, "lifespan=run_broker,");
+        assert_has(&app, "create_api_router(get_db, lambda: broker,");
         assert_has(&registry, "books_controller: Callable[[], BooksControllerProtocol] | None = None,");
         assert_has(&registry, "from controllers.books import BooksController");
         // Instantiated in a lambda, so that mypy reports a controller class missing an operation
@@ -1387,7 +1555,7 @@ mod tests {
         }
         let scaffolds: Vec<&str> =
             files.iter().filter(|(_, f)| f.kind == FileKind::Scaffold).map(|(p, _)| p.as_str()).collect();
-        assert!(SCAFFOLD_HEADER.len() <= LINE_LENGTH);
+        assert!(SCAFFOLD_HEADER.len() <= crate::targets::python::LINE_LENGTH);
         assert_eq!(
             scaffolds,
             [
@@ -1412,13 +1580,49 @@ mod tests {
         assert_has(&router, "router = APIRouter(tags=[\"reading\"])");
         assert!(!router.contains("@router."), "{router}");
         let protocols = text(&files, &format!("{src}/generated/protocols.py"));
-        assert_has(&protocols, "async def on_book_created(self, session: AsyncSession, *, payload: BookRead) -> None:");
+        assert_has(
+            &protocols,
+            "async def on_reading_progress(self, session: AsyncSession, *, payload: ReadingProgressRead) -> None:",
+        );
         assert_has(
             &protocols,
             "async def on_book_finished(self, session: AsyncSession, *, payload: BookFinished) -> NotificationRead:",
         );
         // No REST operation: no tags in the app's document either.
         assert!(!text(&files, &format!("{src}/generated/app.py")).contains("openapi_tags"));
+    }
+
+    #[test]
+    fn subscribers_are_registered_by_the_event_adapter() {
+        let files = rendered(&example());
+        let src = "services/notifications/src";
+        let adapter = text(&files, &format!("{src}/generated/event_adapter.py"));
+        assert_has(&adapter, "SERVICE = \"notifications\"");
+        assert_has(&adapter, "reading_controller: Callable[[], ReadingControllerProtocol] | None = None,");
+        assert_has(&adapter, "new_reading = reading_controller or (lambda: ReadingController())");
+        assert_has(&adapter, "event=\"book_finished\", operation=\"on_book_finished\", message=schemas.BookFinished,");
+        assert_has(&adapter, "call=lambda session, payload: new_reading().on_book_finished(session, payload=payload),");
+        assert_has(&adapter, "on_success=lambda result: _events.publish_notification_sent(result, broker=broker),");
+        assert_has(
+            &adapter,
+            "on_error=lambda failure: _events.publish_book_errors(_book_errors_message(failure), broker=broker),",
+        );
+        assert_has(&adapter, "for stream in _streams(\"book_finished\", consumer_name, retry_idle_ms):");
+        // The error event is built from the failure, field by field, on wire names.
+        assert_has(&adapter, "\"operation\": failure.operation,");
+        assert_has(&adapter, "\"occurred_at\": failure.occurred_at,");
+        // A FastAPI app of a subscribing service registers them and starts the broker.
+        let app = text(&files, &format!("{src}/generated/app.py"));
+        assert_has(&app, "create_event_adapter(broker, get_db, reading_controller=reading_controller)");
+        assert_has(&app, "await broker.start()");
+        // A service that subscribes to nothing gets an adapter that registers nothing.
+        let backend = text(&files, "services/backend/src/generated/event_adapter.py");
+        assert!(!backend.contains("broker.subscriber("), "{backend}");
+        assert_has(&backend, "def create_event_adapter(");
+        // The worker's scaffold is a FastStream app.
+        let main = text(&files, &format!("{src}/main.py"));
+        assert_has(&main, "create_event_adapter(broker, get_db)\napp = FastStream(broker)");
+        insta::assert_snapshot!("bookshelf_notifications_event_adapter", adapter);
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! JSON Schemas of the IR's classes and enums, in the dialect of OpenAPI 3.1 and AsyncAPI 3
-//! (JSON Schema draft 2020-12), built as `serde_json` values.
+//! JSON Schemas of the IR's classes and enums, in the dialect of OpenAPI 3.1 (JSON Schema draft
+//! 2020-12), built as `serde_json` values. AsyncAPI 3 schemas are draft-07, where keywords
+//! beside a `$ref` are ignored: the `asyncapi` target wraps such `$ref`s in `allOf`.
 //!
-//! Not a target of its own: the `openapi` target (and the AsyncAPI one) embed these schemas. They
+//! Not a target of its own: the `openapi` and `asyncapi` targets embed these schemas. They
 //! describe exactly what the Pydantic classes of `schemas.py` ([`super::pydantic`]) accept and
 //! emit, in the form `Model.model_json_schema()` gives (a test compares the two):
 //!

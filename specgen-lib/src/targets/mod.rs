@@ -14,7 +14,9 @@ use crate::fileset::{FileKind, FileSet};
 use crate::ir::Ir;
 use crate::load::InputNames;
 
+pub mod asyncapi;
 pub mod client;
+pub mod events;
 pub mod fastapi;
 pub mod jsonschema;
 pub mod openapi;
@@ -35,12 +37,23 @@ pub enum Target {
     Openapi,
     /// TypeScript types of every model, variant and enum.
     Typescript,
+    /// `events.py`: the Redis broker and one publisher per published event.
+    Events,
+    /// The AsyncAPI 3.0 document of every event.
+    Asyncapi,
 }
 
 impl Target {
     /// Every target, in a fixed order.
-    pub const ALL: [Target; 5] =
-        [Target::Pydantic, Target::Fastapi, Target::Client, Target::Openapi, Target::Typescript];
+    pub const ALL: [Target; 7] = [
+        Target::Pydantic,
+        Target::Fastapi,
+        Target::Client,
+        Target::Openapi,
+        Target::Typescript,
+        Target::Events,
+        Target::Asyncapi,
+    ];
 
     /// The name used in specgen.toml and on the command line.
     pub fn name(self) -> &'static str {
@@ -50,6 +63,8 @@ impl Target {
             Target::Client => "client",
             Target::Openapi => "openapi",
             Target::Typescript => "typescript",
+            Target::Events => "events",
+            Target::Asyncapi => "asyncapi",
         }
     }
 
@@ -133,6 +148,8 @@ pub fn render(ir: &Ir, opts: &Options) -> Result<FileSet, RenderError> {
             Target::Client => client::render(ir, opts)?,
             Target::Openapi => openapi::render(ir, opts)?,
             Target::Typescript => typescript::render(ir, opts)?,
+            Target::Events => events::render(ir, opts)?,
+            Target::Asyncapi => asyncapi::render(ir, opts)?,
         };
         files.extend(set);
     }
@@ -156,6 +173,8 @@ pub fn outputs(names: &InputNames, opts: &Options) -> Vec<OutputPath> {
             Target::Client => client::outputs(names, opts),
             Target::Openapi => openapi::outputs(names, opts),
             Target::Typescript => typescript::outputs(names, opts),
+            Target::Events => events::outputs(names, opts),
+            Target::Asyncapi => asyncapi::outputs(names, opts),
         };
         paths.extend(list);
     }

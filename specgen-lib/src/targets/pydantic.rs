@@ -52,7 +52,8 @@ use crate::load::InputNames;
 use super::python::{
     enum_member_names, escape_ident, format_python, in_two, is_keyword, is_plain_enum_member, is_sanitized_ident,
     push_py_str, py_decimal, py_float, py_integer, py_number, py_regex, py_str, render_template, unique_names, Body,
-    Level, PyWriter, BASEMODEL_ATTRIBUTES, KEYWORDS, LINE_LENGTH, PROTECTED_PREFIXES, SHADOWED_BUILTINS,
+    Level, PyWriter, BASEMODEL_ATTRIBUTES, KEYWORDS, LINE_LENGTH, NOQA_LONG_LINES, PROTECTED_PREFIXES,
+    SHADOWED_BUILTINS,
 };
 use super::{banner, Options, OutputPath, RenderError};
 
@@ -61,11 +62,6 @@ const TEMPLATE: &str = "schemas.py.j2";
 
 /// From this many enums and classes on, they are lowered on two threads.
 const PARALLEL_DEFINITIONS: usize = 256;
-
-/// The file-level exemption for long lines: E501 is not in ruff's default rules, but projects
-/// that select `E` enable it, and spec text can be arbitrarily long. `RUF100` is exempted with it
-/// because ruff's defaults report the E501 exemption as unused where E501 is not selected.
-const NOQA_LONG_LINES: &str = "# ruff: noqa: E501, RUF100";
 
 /// A top-level definition of `schemas.py`, in file order: the enums, then the classes.
 #[derive(Clone, Copy)]

@@ -44,11 +44,15 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("fastapi_app.py.j2", include_str!("templates/fastapi_app.py.j2")),
     ("fastapi_controller.py.j2", include_str!("templates/fastapi_controller.py.j2")),
     ("fastapi_main.py.j2", include_str!("templates/fastapi_main.py.j2")),
+    ("fastapi_main_custom.py.j2", include_str!("templates/fastapi_main_custom.py.j2")),
+    ("faststream_main.py.j2", include_str!("templates/faststream_main.py.j2")),
     ("fastapi_database.py.j2", include_str!("templates/fastapi_database.py.j2")),
+    ("fastapi_event_adapter.py.j2", include_str!("templates/fastapi_event_adapter.py.j2")),
     ("client_http.py.j2", include_str!("templates/client_http.py.j2")),
     ("client_init.py.j2", include_str!("templates/client_init.py.j2")),
     ("client_service.py.j2", include_str!("templates/client_service.py.j2")),
     ("client_consumer.py.j2", include_str!("templates/client_consumer.py.j2")),
+    ("events.py.j2", include_str!("templates/events.py.j2")),
 ];
 
 /// Python's hard keywords (3.11 to 3.14), sorted (this and the other name lists are searched by
@@ -197,6 +201,22 @@ pub fn render_template(name: &str, ctx: Value) -> Result<String, RenderError> {
     let env = environment();
     let template = env.get_template(name).map_err(|e| render_error(name, format!("{e:#}")))?;
     template.render(ctx).map_err(|e| render_error(name, format!("{e:#}")))
+}
+
+/// The file-level exemption for long lines, on the line after the banner: spec text (names,
+/// descriptions) can be arbitrarily long, and ruff never wraps strings or docstrings.
+pub const NOQA_LONG_LINES: &str = "# ruff: noqa: E501, RUF100";
+
+/// Adds [`NOQA_LONG_LINES`] under the first line when a line is longer than ruff's limit
+/// (bytes, an upper bound of the display width).
+pub fn exempt_long_lines(text: String) -> String {
+    if !text.lines().any(|line| line.len() > LINE_LENGTH) {
+        return text;
+    }
+    match text.split_once('\n') {
+        Some((first, rest)) => format!("{first}\n{NOQA_LONG_LINES}\n{rest}"),
+        None => format!("{text}\n{NOQA_LONG_LINES}\n"),
+    }
 }
 
 /// Formats Python source exactly as `ruff format` (default settings: line length 88, 4 spaces,

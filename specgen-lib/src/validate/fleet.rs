@@ -75,6 +75,7 @@ fn new_service(name: String, kind: ServiceKind) -> Service {
         kind,
         description: None,
         dev_template: true,
+        custom_wiring: false,
         scaffold: true,
         depends_on: Vec::new(),
         profiles: Vec::new(),
@@ -152,6 +153,7 @@ fn lower_services_file(ctx: &mut Ctx, file: &spec::ServicesFile, services: &mut 
         let mut service = new_service(name.value.clone(), kind);
         service.description = s.description.clone();
         service.dev_template = s.dev_template.unwrap_or(true);
+        service.custom_wiring = s.custom_wiring.unwrap_or(false);
         service.scaffold = s.scaffold.unwrap_or(true);
         service.profiles = s.profiles.clone();
         services.insert(name.value.clone(), service);
@@ -234,12 +236,36 @@ fn check_depends_cycles(ctx: &mut Ctx, file: &spec::ServicesFile, services: &BTr
 }
 
 /// Operation names are unique within a service (they are operationIds and client method
-/// names), and so are method + full path.
+/// names), and so are method + full path and the events subscribed to (one consumer group per
+/// service).
 fn check_unique_operations(ctx: &mut Ctx, parsed: &Parsed, services: &BTreeMap<String, Service>) {
     for service in services.values() {
         let mut names: BTreeMap<&str, Span> = BTreeMap::new();
         let mut routes: BTreeMap<(Method, String), (Span, &str)> = BTreeMap::new();
+        let mut subscribers: BTreeMap<&str, (Span, &str)> = BTreeMap::new();
         for (_, _, _, spec) in parsed.domains.iter().filter(|(svc, ..)| svc == &service.name) {
+            for (op_name, op) in &spec.operations {
+                let Some(event) = op.events.as_ref().and_then(|e| e.value.subscribe.as_ref()) else { continue };
+                if let Some((first, other)) = subscribers.get(event.value.as_str()) {
+                    ctx.push(
+                        Diagnostic::error(
+                            "E0311",
+                            format!(
+                                "`{}` and `{other}` of service `{}` both subscribe to `{}`",
+                                op_name.value, service.name, event.value
+                            ),
+                            event.span,
+                            "second subscriber",
+                        )
+                        .with_label(*first, format!("`{other}` subscribes here"))
+                        .with_help(
+                            "the consumer group is the service, so two subscribers would split the messages between them; handle the event in one operation",
+                        ),
+                    );
+                } else {
+                    subscribers.insert(event.value.as_str(), (event.span, op_name.value.as_str()));
+                }
+            }
             for op_name in spec.operations.keys() {
                 if let Some(first) = names.get(op_name.value.as_str()) {
                     ctx.push(

@@ -1,7 +1,10 @@
 //! Domain files: operations, parameters, REST bindings, event bindings.
 
 use crate::diagnostics::{did_you_mean, Diagnostic, Span};
-use crate::ir::{Domain, Ir, Method, Operation, OperationEvents, Output, Param, ParamSource, Primitive, Rest, TypeRef};
+use crate::ir::{
+    Class, Domain, Ir, Method, Number, Operation, OperationEvents, Output, Param, ParamSource, Primitive, Rest,
+    TypeRef, ERROR_EVENT_FIELDS,
+};
 use crate::load::is_snake_identifier;
 use crate::spec::domain::{self as spec, DomainFile, HttpMethod, OperationSpec, ParamDef};
 use crate::spec::models::TypeExpr;
@@ -100,6 +103,24 @@ fn lower_operation(
     }
 
     let params = lower_params(ctx, name, &op.params);
+    if let (Some(subscribe), Some((span, first))) =
+        (op.events.as_ref().and_then(|e| e.value.subscribe.as_ref()), params.first())
+    {
+        ctx.push(
+            Diagnostic::error(
+                "E0310",
+                format!("`{}` subscribes to `{}` but takes parameters", name.value, subscribe.value),
+                *span,
+                "a message carries no parameters",
+            )
+            .with_label(subscribe.span, "subscribed here")
+            .with_help(format!(
+                "a consumed message fills only `payload`; move `{}` into the message's class, or split the REST operation from the subscriber",
+                first.name
+            )),
+        );
+        ok = false;
+    }
     let rest =
         op.rest.as_ref().and_then(|r| lower_rest(ctx, name, r, prefix, &params, input.is_some(), output.is_some()));
     ok &= op.rest.is_none() || rest.is_some();
@@ -676,5 +697,95 @@ fn lower_events(
             _ => {}
         }
     }
+    if let (Some(s), Some(name)) = (&e.publish_on_error, &on_error) {
+        if e.subscribe.is_none() {
+            ctx.push(
+                Diagnostic::warning(
+                    "W0303",
+                    format!("`publish_on_error` of `{}` is ignored: it does not subscribe to an event", op.value),
+                    s.span,
+                    "never published",
+                )
+                .with_help("error events report failed message handlers; remove `publish_on_error`"),
+            );
+        }
+        // An ignored binding (W0303) builds nothing, so its class need not fit.
+        let event = ir.event(name).expect("checked above");
+        if let (Some(_), Some(class)) = (&e.subscribe, ir.class(&event.message)) {
+            ok &= error_event_fits(ctx, op, s, name, class);
+        }
+    }
     ok.then_some(OperationEvents { subscribe, publish_on_success: on_success, publish_on_error: on_error })
+}
+
+/// Checks that the event adapter can build `class` for a failure (see [`ERROR_EVENT_FIELDS`]):
+/// each field it fills has the type it fills in and no constraint a failure could break (only
+/// `max_length` of a string, which the adapter clips to), and every other field may be left
+/// out. All problems of the class in one diagnostic.
+fn error_event_fits(ctx: &mut Ctx, op: &Spanned<String>, at: &Spanned<String>, event: &str, class: &Class) -> bool {
+    let mut problems = Vec::new();
+    for field in &class.fields {
+        let Some((_, want, _)) = ERROR_EVENT_FIELDS.iter().find(|(n, _, _)| *n == field.name) else {
+            if field.required {
+                problems.push(format!("`{}` is required but is not filled", field.name));
+            }
+            continue;
+        };
+        let declared = match &field.ty {
+            TypeRef::Primitive(p) => Some(*p),
+            TypeRef::Optional(inner) => match **inner {
+                TypeRef::Primitive(p) => Some(p),
+                _ => None,
+            },
+            _ => None,
+        };
+        if declared != Some(*want) {
+            let declared = declared.map(|p| format!("`{}`", p.spec_name())).unwrap_or_else(|| "not a primitive".into());
+            problems.push(format!(
+                "`{}` is declared {declared}, but the adapter fills in values of type `{}`",
+                field.name,
+                want.spec_name()
+            ));
+            continue;
+        }
+        let c = &field.constraints;
+        let at_least_one = |n: Number| n.as_f64() <= 1.0;
+        let breakable = match want {
+            Primitive::String => {
+                c.min_length.is_some_and(|n| n > 1) || c.pattern.is_some() || c.ge.is_some() || c.le.is_some()
+            }
+            Primitive::Int => {
+                c.ge.is_some_and(|n| !at_least_one(n))
+                    || c.gt.is_some_and(|n| n.as_f64() >= 1.0)
+                    || c.le.is_some()
+                    || c.lt.is_some()
+            }
+            _ => !c.is_empty(),
+        };
+        if breakable {
+            problems.push(format!("`{}` has a constraint that a failure's value can break", field.name));
+        }
+    }
+    if problems.is_empty() {
+        return true;
+    }
+    let known: Vec<String> = ERROR_EVENT_FIELDS.iter().map(|(n, t, _)| format!("`{n}` ({})", t.spec_name())).collect();
+    ctx.push(
+        Diagnostic::error(
+            "E0309",
+            format!(
+                "`{}` publishes failures to `{event}`, but the adapter cannot build its message `{}`: {}",
+                op.value,
+                class.name,
+                problems.join("; ")
+            ),
+            at.span,
+            "error event",
+        )
+        .with_help(format!(
+            "a failure fills the fields {} (strings clipped to `max_length`); any other field needs `optional: true` or a default",
+            known.join(", ")
+        )),
+    );
+    false
 }

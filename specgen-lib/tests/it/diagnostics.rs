@@ -1,5 +1,6 @@
 //! Every bad fixture fails to load, and its rendered diagnostics are snapshotted (with the
-//! fixture's EXPECT line as the snapshot description, so a reviewer can check them).
+//! fixture's EXPECT line as the snapshot description, so a reviewer can check them). Every warn
+//! fixture loads, with warnings only, and its rendered warnings are snapshotted the same way.
 
 use specgen::{Input, Project, Style};
 
@@ -23,6 +24,31 @@ fn bad_fixtures_report_located_errors() {
         let rendered = diags.render(Style::Plain);
         insta::with_settings!({ description => expect.trim(), snapshot_suffix => name.clone(), prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!("bad", rendered);
+        });
+    }
+}
+
+#[test]
+fn warn_fixtures_report_located_warnings() {
+    let dirs = subdirs(&fixtures().join("warn"));
+    assert!(dirs.len() >= 3, "expected at least 3 warn fixtures, found {}", dirs.len());
+    for dir in dirs {
+        let name = dir.file_name().unwrap().to_string();
+        let expect = std::fs::read_to_string(dir.join("EXPECT")).unwrap_or_default();
+        let project = match Project::load(&Input::Root(dir.clone())) {
+            Ok(p) => p,
+            Err(d) => panic!("warn fixture `{name}` failed to load (EXPECT: {expect}):\n{}", d.render(Style::Plain)),
+        };
+        let warnings = &project.warnings;
+        assert!(!warnings.items.is_empty(), "{name}: no warning (EXPECT: {expect})");
+        assert!(!warnings.has_errors(), "{name}: an error among the warnings");
+        for d in &warnings.items {
+            assert!(!d.is_error(), "{name}: error {}", d.code);
+            assert!(d.code.starts_with('W'), "{name}: warning code {}", d.code);
+        }
+        let rendered = warnings.render(Style::Plain);
+        insta::with_settings!({ description => expect.trim(), snapshot_suffix => name.clone(), prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!("warn", rendered);
         });
     }
 }

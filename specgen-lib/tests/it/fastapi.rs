@@ -49,7 +49,7 @@ const EDGE_NAMES: &[(&str, &str)] = &[
         "shared/spec/models.yaml",
         "models:\n  Item:\n    fields:\n      id: {type: uuid, readonly: true}\n      name: string\n    variants: {Create: {}, Read: {}}\n",
     ),
-    ("shared/spec/events.yaml", "events:\n  item_created: {message: ItemRead, publish: true, subscribe: true}\n"),
+    ("shared/spec/events.yaml", "events:\n  item_created: {message: ItemRead, publish: true, subscribe: true}\n  item_seen: {message: ItemRead, publish: true, subscribe: true}\n"),
     (
         "services/api/spec/things.yaml",
         r#"# Methods and handlers named like builtins, modules and the router's own names; parameters
@@ -108,7 +108,7 @@ operations:
     ),
     (
         "services/api/spec/quiet.yaml",
-        "operations:\n  on_item:\n    input: ItemRead\n    events: {subscribe: item_created}\n",
+        "operations:\n  on_item:\n    input: ItemRead\n    events: {subscribe: item_seen}\n",
     ),
     ("services/api/spec/class.yaml", "config: {rest: {prefix: /klass}}\noperations:\n  import: {output: ItemRead, rest: {method: GET, path: /i}}\n"),
     ("services/api/spec/a_1b.yaml", "config: {rest: {prefix: /a_1b}}\noperations:\n  one: {rest: {method: GET, path: /o}}\n"),
@@ -187,8 +187,21 @@ for path in sorted(pathlib.Path(".").rglob("*.py")):
     importlib.import_module(".".join(path.with_suffix("").parts).removesuffix(".__init__"))
 
 import main  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
 
-app = main.app
+if isinstance(main.app, FastAPI):
+    app = main.app
+else:
+    # A `python-faststream` worker: a FastStream app whose broker has the service's
+    # subscribers (two per subscribing operation); its FastAPI app is still generated.
+    from faststream import FastStream
+
+    from database import get_db
+    from generated.app import create_app
+
+    assert isinstance(main.app, FastStream), main.app
+    assert len(main.broker.subscribers) >= 2, main.broker.subscribers
+    app = create_app(get_db)
 client = TestClient(app, raise_server_exceptions=False)
 response = client.get("/health")
 assert response.status_code == 200 and response.json() == {"status": "ok"}, response.text

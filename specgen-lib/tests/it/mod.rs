@@ -1,5 +1,6 @@
 //! Test index: diagnostics of bad fixtures, targets on good fixtures, determinism, JSON Schemas.
 
+mod asyncapi;
 mod client;
 mod determinism;
 mod diagnostics;
@@ -56,4 +57,10 @@ pub fn good_projects() -> Vec<Utf8PathBuf> {
     let mut all = subdirs(&fixtures().join("good"));
     all.extend(subdirs(&repo_root().join("examples")));
     all
+}
+
+/// True for the path of the shared package's `schemas.py` (and not of a service module of a
+/// domain called `schemas`, such as `src/controllers/schemas.py`).
+pub fn is_shared_schemas(path: &str) -> bool {
+    path.ends_with("/schemas.py") && !path.contains("/src/")
 }

@@ -292,7 +292,7 @@ fn class_schemas_agree_with_pydantic() {
     let mut cases = Vec::new();
     for dir in good_projects() {
         let (project, files) = load(&dir);
-        let Some((_, schemas_py)) = files.iter().find(|(p, _)| p.as_str().ends_with("/schemas.py")) else { continue };
+        let Some((_, schemas_py)) = files.iter().find(|(p, _)| super::is_shared_schemas(p.as_str())) else { continue };
         let module = format!("specgen_{}", name_of(&dir));
         let path = tmp.path().join(format!("{module}.py"));
         std::fs::write(&path, &schemas_py.bytes).unwrap();

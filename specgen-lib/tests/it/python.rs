@@ -61,7 +61,7 @@ fn good_fixtures_pass_ruff_mypy_and_import() {
     for dir in subdirs(&fixtures().join("good")) {
         let project = Project::load(&Input::Root(dir.clone())).unwrap();
         let files = project.generate().unwrap();
-        let Some((_, schemas)) = files.iter().find(|(p, _)| p.as_str().ends_with("schemas.py")) else { continue };
+        let Some((_, schemas)) = files.iter().find(|(p, _)| super::is_shared_schemas(p.as_str())) else { continue };
         let module = format!("fixture_{}", dir.file_name().unwrap().replace('-', "_"));
         std::fs::write(modules.join(format!("{module}.py")), &schemas.bytes).unwrap();
         writeln!(imports, "importlib.import_module({module:?})").unwrap();
@@ -263,7 +263,7 @@ fn random_model_specs_generate_valid_python() {
         let project =
             Project::load(&Input::Root(root)).unwrap_or_else(|d| panic!("case {case} rejected:\n{spec}\n{d}"));
         let files = project.generate().unwrap_or_else(|e| panic!("case {case}: {e}"));
-        let (_, schemas) = files.iter().find(|(p, _)| p.as_str().ends_with("schemas.py")).unwrap();
+        let (_, schemas) = files.iter().find(|(p, _)| super::is_shared_schemas(p.as_str())).unwrap();
         std::fs::write(modules.join(format!("case_{case}.py")), &schemas.bytes).unwrap();
         let samples_json = serde_json::to_string(&samples).unwrap();
         writeln!(driver, "    ({case}, {}),", serde_json::to_string(&samples_json).unwrap()).unwrap();

@@ -28,7 +28,7 @@ fn good_projects_generate_and_outputs_match() {
             if !project.warnings.items.is_empty() {
                 insta::assert_snapshot!("warnings", project.warnings.render(specgen::Style::Plain));
             }
-            if let Some(schemas) = files.iter().find(|(p, _)| p.as_str().ends_with("schemas.py")) {
+            if let Some(schemas) = files.iter().find(|(p, _)| super::is_shared_schemas(p.as_str())) {
                 insta::assert_snapshot!("schemas_py", String::from_utf8(schemas.1.bytes.clone()).unwrap());
             }
         });

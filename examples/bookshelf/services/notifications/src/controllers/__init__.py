@@ -1,0 +1,1 @@
+"""The controllers of the `notifications` worker: one class per domain (`reading`)."""
