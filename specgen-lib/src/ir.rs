@@ -98,6 +98,23 @@ pub struct Field {
     pub constraints: Constraints,
 }
 
+impl Field {
+    /// A field as the shorthand `name: type` gives it: required, not null, no default,
+    /// constraints or documentation.
+    pub fn plain(name: impl Into<String>, ty: TypeRef) -> Field {
+        Field {
+            name: name.into(),
+            ty,
+            required: true,
+            nullable: false,
+            default: None,
+            readonly: false,
+            description: None,
+            constraints: Constraints::default(),
+        }
+    }
+}
+
 /// Constraints of a field or parameter.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Constraints {

@@ -428,16 +428,7 @@ mod tests {
     }
 
     fn field(name: &str, ty: TypeRef) -> Field {
-        Field {
-            name: name.into(),
-            ty,
-            required: true,
-            nullable: false,
-            default: None,
-            readonly: false,
-            description: None,
-            constraints: Default::default(),
-        }
+        Field::plain(name, ty)
     }
 
     /// A small IR: an event nobody is known to publish, two events sharing a class, an

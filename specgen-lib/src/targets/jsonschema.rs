@@ -415,16 +415,7 @@ mod tests {
     use super::*;
 
     fn field(name: &str, ty: TypeRef) -> Field {
-        Field {
-            name: name.into(),
-            ty,
-            required: true,
-            nullable: false,
-            default: None,
-            readonly: false,
-            description: None,
-            constraints: Constraints::default(),
-        }
+        Field::plain(name, ty)
     }
 
     fn prim(p: Primitive) -> TypeRef {

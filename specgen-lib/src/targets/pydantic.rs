@@ -847,16 +847,7 @@ mod tests {
     use crate::targets::python::tests::Rng;
 
     fn field(name: &str, ty: TypeRef) -> Field {
-        Field {
-            name: name.to_string(),
-            ty,
-            required: true,
-            nullable: false,
-            default: None,
-            readonly: false,
-            description: None,
-            constraints: Constraints::default(),
-        }
+        Field::plain(name, ty)
     }
 
     /// `optional: true`: may be absent, may be null.

@@ -251,7 +251,6 @@ mod tests {
     use camino::Utf8PathBuf;
 
     use super::*;
-    use crate::ir::Constraints;
     use crate::load::Input;
     use crate::Project;
 
@@ -261,16 +260,7 @@ mod tests {
     }
 
     fn field(name: &str, ty: TypeRef) -> Field {
-        Field {
-            name: name.into(),
-            ty,
-            required: true,
-            nullable: false,
-            default: None,
-            readonly: false,
-            description: None,
-            constraints: Constraints::default(),
-        }
+        Field::plain(name, ty)
     }
 
     fn rendered(ir: &Ir) -> String {

@@ -194,16 +194,7 @@ fn lower_field(ctx: &mut Ctx, model: &str, name: &Spanned<String>, def: &FieldDe
     match def {
         FieldDef::Short(ty) => {
             let ty = ctx.resolve_type(&TypeExpr::Short(ty.clone()), &owner(None), None)?;
-            Some(Field {
-                name: name.value.clone(),
-                ty,
-                required: true,
-                nullable: false,
-                default: None,
-                readonly: false,
-                description: None,
-                constraints: Default::default(),
-            })
+            Some(Field::plain(name.value.clone(), ty))
         }
         FieldDef::Full(spec) => lower_full_field(ctx, name, spec, &owner(spec.description.clone())),
     }

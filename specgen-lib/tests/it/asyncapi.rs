@@ -18,25 +18,12 @@ use serde_json::{json, Value};
 use specgen::targets::asyncapi;
 use specgen::{Input, Project};
 
-use super::{good_projects, repo_root};
+use super::good_projects;
 
 /// The official AsyncAPI 3.0.0 JSON Schema (self-contained: every definition is embedded, keyed
-/// by its `$id`), `<SPECGEN_NODE or target/node>/node_modules/@asyncapi/specs/schemas/3.0.0.json`.
+/// by its `$id`).
 fn asyncapi_schema() -> Option<PathBuf> {
-    let dir = std::env::var_os("SPECGEN_NODE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target/node").into_std_path_buf());
-    let schema = dir.join("node_modules/@asyncapi/specs/schemas/3.0.0.json");
-    if schema.is_file() {
-        return Some(schema);
-    }
-    assert!(
-        std::env::var("SPECGEN_REQUIRE_NODE").as_deref() != Ok("1"),
-        "SPECGEN_REQUIRE_NODE=1 but no AsyncAPI schema at {}: run scripts/setup-node.sh",
-        schema.display()
-    );
-    eprintln!("skipping AsyncAPI schema validation: no {} (run scripts/setup-node.sh)", schema.display());
-    None
+    super::node_tool("@asyncapi/specs/schemas/3.0.0.json", "AsyncAPI schema validation")
 }
 
 /// Validates each document of `cases.json` (`{"valid": [...], "invalid": [...]}`, file names)

@@ -64,3 +64,23 @@ pub fn good_projects() -> Vec<Utf8PathBuf> {
 pub fn is_shared_schemas(path: &str) -> bool {
     path.ends_with("/schemas.py") && !path.contains("/src/")
 }
+
+/// A file of the pinned Node.js tools, `<SPECGEN_NODE or target/node>/node_modules/<path>`
+/// (installed by `scripts/setup-node.sh`). Without it the caller skips and says so (`what`),
+/// unless `SPECGEN_REQUIRE_NODE=1`, which makes a missing tool a failure.
+pub fn node_tool(path: &str, what: &str) -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("SPECGEN_NODE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/node").into_std_path_buf());
+    let file = dir.join("node_modules").join(path);
+    if file.is_file() {
+        return Some(file);
+    }
+    assert!(
+        std::env::var("SPECGEN_REQUIRE_NODE").as_deref() != Ok("1"),
+        "SPECGEN_REQUIRE_NODE=1 but {} is missing: run scripts/setup-node.sh",
+        file.display()
+    );
+    eprintln!("skipping {what}: no {} (run scripts/setup-node.sh)", file.display());
+    None
+}

@@ -21,22 +21,9 @@ use specgen::{FileSet, Input, Project};
 
 use super::{fixtures, good_projects, repo_root};
 
-/// The pinned TypeScript compiler, `<SPECGEN_NODE or target/node>/node_modules/.bin/tsc`.
+/// The pinned TypeScript compiler.
 fn tsc() -> Option<PathBuf> {
-    let dir = std::env::var_os("SPECGEN_NODE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target/node").into_std_path_buf());
-    let tsc = dir.join("node_modules/.bin/tsc");
-    if tsc.is_file() {
-        return Some(tsc);
-    }
-    assert!(
-        std::env::var("SPECGEN_REQUIRE_NODE").as_deref() != Ok("1"),
-        "SPECGEN_REQUIRE_NODE=1 but no tsc at {}: run scripts/setup-node.sh",
-        tsc.display()
-    );
-    eprintln!("skipping TypeScript checks: no tsc at {} (run scripts/setup-node.sh)", tsc.display());
-    None
+    super::node_tool(".bin/tsc", "TypeScript checks")
 }
 
 fn run(program: &Path, args: &[&str], cwd: &Path) -> String {
