@@ -281,6 +281,15 @@ pub struct Service {
     pub scaffold: bool,
     /// The service wires its own app (`custom_wiring: true`): only its `main.py` scaffold differs.
     pub custom_wiring: bool,
+    /// The service builds from its hand-written `custom.Dockerfile` (`custom_dockerfile: true`).
+    pub custom_dockerfile: bool,
+    /// The port it listens on and publishes, as written (`port:`); see [`Service::port`].
+    pub port: Option<u16>,
+    /// What it may reach besides what its manifest and events imply (`access:`), in the order
+    /// written, without duplicates.
+    pub access: Vec<Access>,
+    /// Events it publishes directly (`publishes:`), in the order written.
+    pub publishes: Vec<String>,
     /// `depends_on`, in the order written: (service or infrastructure name, condition).
     pub depends_on: Vec<(String, DependsCondition)>,
     /// Compose profiles.
@@ -291,6 +300,111 @@ pub struct Service {
     pub consumes: Vec<Consume>,
     /// Project-relative path of the manifest, if any.
     pub manifest_file: Option<Utf8PathBuf>,
+}
+
+/// Something a service may reach (services.yml `access`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Access {
+    /// The built-in PostgreSQL.
+    Postgres,
+    /// The built-in Redis (also implied by publishing or subscribing to events).
+    Redis,
+    /// The internet (egress).
+    Internet,
+    /// Another service of the fleet, by name.
+    Service(String),
+}
+
+/// What a service may reach, from every declaration that implies it: `access`, `depends_on`,
+/// its manifest (the services it calls) and its events (Redis). See [`Ir::reach`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reach {
+    /// PostgreSQL.
+    pub postgres: bool,
+    /// Redis.
+    pub redis: bool,
+    /// The internet.
+    pub internet: bool,
+    /// Other services, sorted.
+    pub services: std::collections::BTreeSet<String>,
+}
+
+impl Service {
+    /// The port the service listens on: `port:` when written, else 8000 for a FastAPI service
+    /// and 4321 for a Node.js one; other kinds listen on none.
+    pub fn port(&self) -> Option<u16> {
+        self.port.or(match self.kind {
+            ServiceKind::PythonFastapi => Some(8000),
+            ServiceKind::Node => Some(4321),
+            _ => None,
+        })
+    }
+
+    /// Whether an operation of the service subscribes to `event`.
+    pub fn subscribes_to(&self, event: &str) -> bool {
+        self.operations().any(|op| op.events.as_ref().is_some_and(|e| e.subscribe.as_deref() == Some(event)))
+    }
+
+    /// Whether the service publishes `event`: as an operation's result (`publish_on_success`),
+    /// as a subscriber's failure report (`publish_on_error`), or directly (`publishes`).
+    pub fn publishes_event(&self, event: &str) -> bool {
+        self.publishes.iter().any(|e| e == event)
+            || self.operations().any(|op| {
+                op.events.as_ref().is_some_and(|e| {
+                    e.publish_on_success.as_deref() == Some(event)
+                        || (e.subscribe.is_some() && e.publish_on_error.as_deref() == Some(event))
+                })
+            })
+    }
+
+    /// Every operation of every domain, domains sorted by name, operations in file order.
+    pub fn operations(&self) -> impl Iterator<Item = &Operation> {
+        self.domains.iter().flat_map(|d| &d.operations)
+    }
+}
+
+impl Ir {
+    /// The services publishing `event` ([`Service::publishes_event`]), sorted by name.
+    pub fn publishers(&self, event: &str) -> Vec<&Service> {
+        self.services.iter().filter(|s| s.publishes_event(event)).collect()
+    }
+
+    /// The services with an operation subscribing to `event`, sorted by name.
+    pub fn subscribers(&self, event: &str) -> Vec<&Service> {
+        self.services.iter().filter(|s| s.subscribes_to(event)).collect()
+    }
+
+    /// What `service` may reach: its `access`; what it `depends_on`; the services its manifest
+    /// calls; Redis when it publishes or subscribes to any event.
+    pub fn reach(&self, service: &Service) -> Reach {
+        let mut reach = Reach::default();
+        let mut add = |name: &str| match name {
+            "postgres" => reach.postgres = true,
+            "redis" => reach.redis = true,
+            "internet" => reach.internet = true,
+            other => {
+                reach.services.insert(other.to_string());
+            }
+        };
+        for a in &service.access {
+            match a {
+                Access::Postgres => add("postgres"),
+                Access::Redis => add("redis"),
+                Access::Internet => add("internet"),
+                Access::Service(name) => add(name),
+            }
+        }
+        for (name, _) in &service.depends_on {
+            add(name);
+        }
+        for consume in &service.consumes {
+            add(&consume.service);
+        }
+        if self.events.iter().any(|e| service.publishes_event(&e.name) || service.subscribes_to(&e.name)) {
+            add("redis");
+        }
+        reach
+    }
 }
 
 /// Compose `depends_on` conditions.

@@ -37,6 +37,21 @@ pub struct ServiceSpec {
     /// generated router (`generated.registry.create_api_router`) into an app of its own instead
     /// of calling the generated `create_app`.
     pub custom_wiring: Option<bool>,
+    /// The service builds from a hand-written `services/<svc>/custom.Dockerfile` instead of the
+    /// generated `services/<svc>/Dockerfile` (default false).
+    pub custom_dockerfile: Option<bool>,
+    /// The port the service listens on and publishes on the host (default: 8000 for
+    /// `python-fastapi`, 4321 for `node`, none otherwise).
+    pub port: Option<Spanned<u32>>,
+    /// What the service may reach besides the services its manifest calls and the events it
+    /// uses: `postgres`, `redis`, `internet`, or another service's name. Compose networks follow
+    /// it: a service joins only the networks of what it may reach.
+    #[serde(default)]
+    pub access: Vec<Spanned<String>>,
+    /// Events the service publishes directly through `events.py` (not as an operation's
+    /// result), e.g. a plain Python service; they make it a publisher in the fleet graph.
+    #[serde(default)]
+    pub publishes: Vec<Spanned<String>>,
     /// Services or infrastructure (`postgres`, `redis`) this one waits for, with the condition.
     #[serde(default)]
     pub depends_on: IndexMap<Spanned<String>, Spanned<DependsCondition>>,

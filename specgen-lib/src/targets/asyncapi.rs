@@ -478,6 +478,10 @@ mod tests {
                 dev_template: true,
                 scaffold: true,
                 custom_wiring: false,
+                custom_dockerfile: false,
+                port: None,
+                access: Vec::new(),
+                publishes: Vec::new(),
                 depends_on: Vec::new(),
                 profiles: Vec::new(),
                 domains: vec![Domain {

@@ -16,12 +16,15 @@ use crate::load::InputNames;
 
 pub mod asyncapi;
 pub mod client;
+pub mod compose;
 pub mod events;
 pub mod fastapi;
+pub mod graph;
 pub mod jsonschema;
 pub mod openapi;
 pub mod pydantic;
 pub mod python;
+pub mod schemathesis;
 pub mod typescript;
 
 /// An output family that can be switched on or off.
@@ -41,11 +44,17 @@ pub enum Target {
     Events,
     /// The AsyncAPI 3.0 document of every event.
     Asyncapi,
+    /// Compose files and Dockerfiles of the fleet.
+    Compose,
+    /// `schemathesis.toml` of every service with REST operations.
+    Schemathesis,
+    /// `docs/architecture.md`: the fleet as a Mermaid graph.
+    Graph,
 }
 
 impl Target {
     /// Every target, in a fixed order.
-    pub const ALL: [Target; 7] = [
+    pub const ALL: [Target; 10] = [
         Target::Pydantic,
         Target::Fastapi,
         Target::Client,
@@ -53,6 +62,9 @@ impl Target {
         Target::Typescript,
         Target::Events,
         Target::Asyncapi,
+        Target::Compose,
+        Target::Schemathesis,
+        Target::Graph,
     ];
 
     /// The name used in specgen.toml and on the command line.
@@ -65,6 +77,9 @@ impl Target {
             Target::Typescript => "typescript",
             Target::Events => "events",
             Target::Asyncapi => "asyncapi",
+            Target::Compose => "compose",
+            Target::Schemathesis => "schemathesis",
+            Target::Graph => "graph",
         }
     }
 
@@ -150,6 +165,9 @@ pub fn render(ir: &Ir, opts: &Options) -> Result<FileSet, RenderError> {
             Target::Typescript => typescript::render(ir, opts)?,
             Target::Events => events::render(ir, opts)?,
             Target::Asyncapi => asyncapi::render(ir, opts)?,
+            Target::Compose => compose::render(ir, opts)?,
+            Target::Schemathesis => schemathesis::render(ir, opts)?,
+            Target::Graph => graph::render(ir, opts)?,
         };
         files.extend(set);
     }
@@ -175,6 +193,9 @@ pub fn outputs(names: &InputNames, opts: &Options) -> Vec<OutputPath> {
             Target::Typescript => typescript::outputs(names, opts),
             Target::Events => events::outputs(names, opts),
             Target::Asyncapi => asyncapi::outputs(names, opts),
+            Target::Compose => compose::outputs(names, opts),
+            Target::Schemathesis => schemathesis::outputs(names, opts),
+            Target::Graph => graph::outputs(names, opts),
         };
         paths.extend(list);
     }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostics::{did_you_mean, Diagnostic, Span};
-use crate::ir::{Consume, DependsCondition, Ir, Method, Service, ServiceKind};
+use crate::ir::{Access, Consume, DependsCondition, Ir, Method, Service, ServiceKind};
 use crate::load::{is_snake_identifier, Loaded};
 use crate::spec::services::{self as spec, ServiceType};
 
@@ -21,6 +21,12 @@ pub(crate) fn lower(ctx: &mut Ctx, parsed: &Parsed, loaded: &Loaded, ir: &mut Ir
     if let Some((_, file)) = &parsed.services {
         lower_services_file(ctx, file, &mut services);
         check_depends_cycles(ctx, file, &services);
+        for entry in &file.services {
+            let publishes = lower_publishes(ctx, ir, &entry.value);
+            if let Some(service) = services.get_mut(&entry.value.name.value) {
+                service.publishes = publishes;
+            }
+        }
     }
     // Services that have spec files: must be declared when services.yml exists.
     for (name, files) in &loaded.names.services {
@@ -67,6 +73,71 @@ pub(crate) fn lower(ctx: &mut Ctx, parsed: &Parsed, loaded: &Loaded, ir: &mut Ir
         }
     }
     ir.services = services.into_values().collect();
+    if parsed.services.is_some() {
+        check_declared_calls(ctx, parsed, ir);
+    }
+    check_orphan_subscriptions(ctx, parsed, ir);
+}
+
+/// A service calls (manifest) only services it declares in services.yml (`access` or
+/// `depends_on`): compose networks follow the declarations, so an undeclared call would fail.
+fn check_declared_calls(ctx: &mut Ctx, parsed: &Parsed, ir: &Ir) {
+    for (consumer, _, manifest) in &parsed.manifests {
+        let Some(service) = ir.services.iter().find(|s| &s.name == consumer) else { continue };
+        let declared = |name: &str| {
+            service.access.contains(&Access::Service(name.to_string()))
+                || service.depends_on.iter().any(|(d, _)| d == name)
+        };
+        let mut reported = Vec::new();
+        for entry in &manifest.consumes {
+            let called = &entry.value.service;
+            if called.value == *consumer
+                || ir.services.iter().all(|s| s.name != called.value)
+                || declared(&called.value)
+                || reported.contains(&called.value)
+            {
+                continue;
+            }
+            reported.push(called.value.clone());
+            ctx.push(
+                Diagnostic::error(
+                    "E0421",
+                    format!("`{consumer}` calls `{}`, which services.yml does not let it reach", called.value),
+                    called.span,
+                    "undeclared call",
+                )
+                .with_help(format!(
+                    "add `{0}` to `access` of `{consumer}` in services.yml (or `depends_on: {{{0}: service_started}}`)",
+                    called.value
+                )),
+            );
+        }
+    }
+}
+
+/// An event that a service subscribes to but no service publishes (by an operation, or by
+/// `publishes` in services.yml) never arrives. A warning: a script outside the fleet may
+/// publish it.
+fn check_orphan_subscriptions(ctx: &mut Ctx, parsed: &Parsed, ir: &Ir) {
+    for (_, _, _, spec) in &parsed.domains {
+        for (op_name, op) in &spec.operations {
+            let Some(event) = op.events.as_ref().and_then(|e| e.value.subscribe.as_ref()) else { continue };
+            if ir.event(&event.value).is_none() || !ir.publishers(&event.value).is_empty() {
+                continue;
+            }
+            ctx.push(
+                Diagnostic::warning(
+                    "W0304",
+                    format!("`{}` subscribes to `{}`, which no service publishes", op_name.value, event.value),
+                    event.span,
+                    "nothing publishes this",
+                )
+                .with_help(
+                    "publish it from an operation (`publish_on_success`), or list it in `publishes` of the service that sends it directly (services.yml)",
+                ),
+            );
+        }
+    }
 }
 
 fn new_service(name: String, kind: ServiceKind) -> Service {
@@ -76,6 +147,10 @@ fn new_service(name: String, kind: ServiceKind) -> Service {
         description: None,
         dev_template: true,
         custom_wiring: false,
+        custom_dockerfile: false,
+        port: None,
+        access: Vec::new(),
+        publishes: Vec::new(),
         scaffold: true,
         depends_on: Vec::new(),
         profiles: Vec::new(),
@@ -154,6 +229,21 @@ fn lower_services_file(ctx: &mut Ctx, file: &spec::ServicesFile, services: &mut 
         service.description = s.description.clone();
         service.dev_template = s.dev_template.unwrap_or(true);
         service.custom_wiring = s.custom_wiring.unwrap_or(false);
+        service.custom_dockerfile = s.custom_dockerfile.unwrap_or(false);
+        if let Some(port) = &s.port {
+            match u16::try_from(port.value) {
+                Ok(p) if p > 0 => service.port = Some(p),
+                _ => ctx.push(
+                    Diagnostic::error(
+                        "E0419",
+                        format!("port {} is not a TCP port", port.value),
+                        port.span,
+                        "not 1–65535",
+                    )
+                    .with_help("write the port the service listens on, e.g. `port: 8080`"),
+                ),
+            }
+        }
         service.scaffold = s.scaffold.unwrap_or(true);
         service.profiles = s.profiles.clone();
         services.insert(name.value.clone(), service);
@@ -201,10 +291,90 @@ fn lower_services_file(ctx: &mut Ctx, file: &spec::ServicesFile, services: &mut 
             };
             depends.push((target.value.clone(), condition));
         }
+        let access = lower_access(ctx, s, services);
         if let Some(service) = services.get_mut(&s.name.value) {
             service.depends_on = depends;
+            service.access = access;
         }
     }
+}
+
+/// `access` entries: infrastructure, `internet`, or another service; duplicates dropped.
+fn lower_access(ctx: &mut Ctx, s: &spec::ServiceSpec, services: &BTreeMap<String, Service>) -> Vec<Access> {
+    let mut out: Vec<Access> = Vec::new();
+    for entry in &s.access {
+        let access = match entry.value.as_str() {
+            "postgres" => Access::Postgres,
+            "redis" => Access::Redis,
+            "internet" => Access::Internet,
+            name if name != s.name.value && services.contains_key(name) => Access::Service(name.to_string()),
+            name => {
+                let candidates: Vec<&str> =
+                    ["postgres", "redis", "internet"].into_iter().chain(services.keys().map(String::as_str)).collect();
+                let help = if name == s.name.value {
+                    "a service always reaches itself; remove this entry".to_string()
+                } else {
+                    did_you_mean(name, candidates.iter().copied())
+                        .unwrap_or_else(|| "write `postgres`, `redis`, `internet` or a service's name".into())
+                };
+                ctx.push(
+                    Diagnostic::error(
+                        "E0418",
+                        format!("`{name}` in `access` of `{}` is not infrastructure or another service", s.name.value),
+                        entry.span,
+                        "unknown",
+                    )
+                    .with_help(help),
+                );
+                continue;
+            }
+        };
+        if !out.contains(&access) {
+            out.push(access);
+        }
+    }
+    out
+}
+
+/// `publishes` entries: events of events.yaml.
+fn lower_publishes(ctx: &mut Ctx, ir: &Ir, s: &spec::ServiceSpec) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for entry in &s.publishes {
+        match ir.event(&entry.value) {
+            Some(event) => {
+                if !event.publish {
+                    ctx.push(
+                        Diagnostic::warning(
+                            "W0302",
+                            format!(
+                                "`{}` is declared `publish: false` but `{}` publishes it",
+                                entry.value, s.name.value
+                            ),
+                            entry.span,
+                            "published here",
+                        )
+                        .with_help("set `publish: true` on the event in events.yaml"),
+                    );
+                }
+                if !out.contains(&entry.value) {
+                    out.push(entry.value.clone());
+                }
+            }
+            None => ctx.push(
+                Diagnostic::error(
+                    "E0420",
+                    format!("`{}` publishes unknown event `{}`", s.name.value, entry.value),
+                    entry.span,
+                    "not declared in events.yaml",
+                )
+                .with_help(
+                    did_you_mean(&entry.value, ir.events.iter().map(|e| e.name.as_str()))
+                        .unwrap_or_else(|| "declare it in shared/spec/events.yaml".into()),
+                ),
+            ),
+        }
+    }
+    out
 }
 
 /// Compose cannot start services that wait for each other: report each depends_on cycle.
