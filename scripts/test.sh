@@ -17,6 +17,8 @@
 # Exports for the Rust tests and check-examples.sh:
 #   SPECGEN_VENV=<abs path of target/venv>   where ruff, mypy and python live (bin/ruff, ...)
 #   SPECGEN_REQUIRE_PYTHON=1                 tests needing Python fail instead of skipping
+#   SPECGEN_REQUIRE_DOCKER_COMPOSE=1         the compose tests fail instead of skipping without it
+#   SPECGEN_REQUIRE_GRAPHVIZ=1               tests needing Graphviz's `dot` fail instead of skipping
 #   PROPTEST_CASES                           kept if set, else 32
 # Reads: CI (when set, cargo runs with --locked so a stale Cargo.lock fails), CARGO_TARGET_DIR.
 # Runnable from any directory; takes no arguments.
@@ -35,8 +37,9 @@ fi
 APT_PACKAGES=(
   python3-venv      # scripts/setup-python.sh: `python3 -m venv`
   redis-server      # scripts/e2e.sh: the event tests run a real redis-server (tests/e2e)
+  docker-compose    # specgen-lib/tests/it/compose.rs: `docker-compose config` reads the compose files
+  graphviz          # specgen-lib/tests/it/graph.rs: `dot -Tsvg` renders `specgen graph --format dot`
   # Planned, not used yet (uncomment with the issue that needs it):
-  # graphviz        # diagram outputs
   # bazel-bootstrap # rules_bazel tests (offline, WORKSPACE mode)
   # nix-bin         # flake checks
 )
@@ -110,6 +113,8 @@ section "Python venv (scripts/setup-python.sh)"
 SPECGEN_VENV="$(scripts/setup-python.sh </dev/null)"
 export SPECGEN_VENV
 export SPECGEN_REQUIRE_PYTHON=1
+export SPECGEN_REQUIRE_DOCKER_COMPOSE=1
+export SPECGEN_REQUIRE_GRAPHVIZ=1 # graphviz is one of APT_PACKAGES
 export PROPTEST_CASES="${PROPTEST_CASES:-32}"
 echo "SPECGEN_VENV=$SPECGEN_VENV SPECGEN_REQUIRE_PYTHON=$SPECGEN_REQUIRE_PYTHON PROPTEST_CASES=$PROPTEST_CASES"
 

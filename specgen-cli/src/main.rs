@@ -51,6 +51,11 @@ enum Command {
         after_help = "Examples:\n  specgen outputs\n  specgen outputs --spec shared/spec/models.yaml --spec services/backend/spec/books.yaml"
     )]
     Outputs(InputArgs),
+    /// Print the fleet graph (services, infrastructure, REST calls, events) as Mermaid or DOT.
+    #[command(
+        after_help = "Examples:\n  specgen graph                      # Mermaid, as in docs/architecture.md\n  specgen graph --format dot | dot -Tsvg -o fleet.svg"
+    )]
+    Graph(cmd::graph::GraphArgs),
     /// Write the JSON Schemas (draft-07) of the spec files, for editors and CI.
     #[command(
         after_help = "Examples:\n  specgen schema --out json-schema\n  specgen schema            # print the list of schemas and where they go"
@@ -136,6 +141,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => cmd::generate::run(args),
         Command::Check(args) => cmd::check::run(args),
         Command::Outputs(args) => cmd::outputs::run(args),
+        Command::Graph(args) => cmd::graph::run(args),
         Command::Schema(args) => cmd::schema::run(args),
     };
     match result {

@@ -1,5 +1,6 @@
 //! The `specgen` binary: exit codes, nothing written on bad input, generate/check/outputs
-//! agree, no-op regeneration rewrites nothing, `--help` of every command.
+//! agree, no-op regeneration rewrites nothing, `graph` prints the generated architecture graph,
+//! `--help` of every command.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -252,7 +253,7 @@ fn json_message_format_is_one_object_per_line() {
 
 #[test]
 fn help_of_every_command() {
-    for cmd in ["validate", "generate", "check", "outputs", "schema"] {
+    for cmd in ["validate", "generate", "check", "outputs", "graph", "schema"] {
         let out = specgen(&[cmd, "--help"]);
         assert_eq!(out.status.code(), Some(0));
         let text = String::from_utf8(out.stdout).unwrap();
@@ -260,4 +261,50 @@ fn help_of_every_command() {
         insta::assert_snapshot!(format!("help_{cmd}"), text);
     }
     insta::assert_snapshot!("help", String::from_utf8(specgen(&["--help"]).stdout).unwrap());
+}
+
+#[test]
+fn graph_prints_the_graph_of_docs_architecture_md() {
+    let example = repo().join("examples/bookshelf");
+    let ex = example.to_str().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let generated = specgen(&["generate", "--root", ex, "--out", out.path().to_str().unwrap(), "--no-scaffolds"]);
+    assert_eq!(generated.status.code(), Some(0), "{}", String::from_utf8_lossy(&generated.stderr));
+    let doc = std::fs::read_to_string(out.path().join("docs/architecture.md")).unwrap();
+
+    // Mermaid by default: the block of docs/architecture.md.
+    let mermaid = specgen(&["graph", "--root", ex]);
+    assert_eq!(mermaid.status.code(), Some(0), "{}", String::from_utf8_lossy(&mermaid.stderr));
+    let mermaid = String::from_utf8(mermaid.stdout).unwrap();
+    assert!(mermaid.starts_with("flowchart LR\n"), "{mermaid}");
+    assert!(doc.contains(&format!("```mermaid\n{mermaid}```\n")), "{doc}\n---\n{mermaid}");
+    // The explicit file list gives the same graph.
+    let mut args = vec!["graph", "--root", ex, "--format", "mermaid"];
+    for spec in [
+        "services.yml",
+        "shared/spec/models.yaml",
+        "shared/spec/events.yaml",
+        "services/backend/spec/authors.yaml",
+        "services/backend/spec/books.yaml",
+        "services/notifications/spec/reading.yaml",
+        "services/notifications/spec/manifest.yaml",
+        "services/tg_bot/spec/manifest.yaml",
+    ] {
+        args.extend(["--spec", spec]);
+    }
+    assert_eq!(String::from_utf8(specgen(&args).stdout).unwrap(), mermaid);
+
+    let dot = specgen(&["graph", "--root", ex, "--format", "dot"]);
+    assert_eq!(dot.status.code(), Some(0));
+    let dot = String::from_utf8(dot.stdout).unwrap();
+    assert!(dot.starts_with("digraph fleet {\n") && dot.ends_with("}\n"), "{dot}");
+    assert!(dot.contains("\"svc_tg_bot\" -> \"svc_backend\" [label=\"books: list_books"), "{dot}");
+
+    // Spec errors: reported, exit 1, no graph; a bad format is a usage error.
+    let bad = repo().join("specgen-lib/tests/fixtures/bad/services-depends-on-unknown-service");
+    let failed = specgen(&["graph", "--root", bad.to_str().unwrap()]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(failed.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("E0413"));
+    assert_eq!(specgen(&["graph", "--root", ex, "--format", "svg"]).status.code(), Some(2));
 }

@@ -46,6 +46,7 @@ def _bookshelf_root() -> Path:
         "services/backend/src/generated/app.py",
         "services/backend/src/main.py",
         "services/backend/docs/openapi.json",
+        "services/backend/schemathesis.toml",
         "services/tg_bot/src/generated/clients.py",
         "services/tg_bot/src/shelf.py",
         "shared/shared/generated/events.py",

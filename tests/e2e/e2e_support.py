@@ -29,6 +29,7 @@ BOOKSHELF = Path(os.environ["BOOKSHELF_ROOT"]).resolve()
 SHARED = BOOKSHELF / "shared"
 BACKEND_SRC = BOOKSHELF / "services" / "backend" / "src"
 BACKEND_OPENAPI = BOOKSHELF / "services" / "backend" / "docs" / "openapi.json"
+BACKEND_SCHEMATHESIS = BOOKSHELF / "services" / "backend" / "schemathesis.toml"
 TG_BOT_SRC = BOOKSHELF / "services" / "tg_bot" / "src"
 NOTIFICATIONS_SRC = BOOKSHELF / "services" / "notifications" / "src"
 

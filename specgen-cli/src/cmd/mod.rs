@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod generate;
+pub mod graph;
 pub mod outputs;
 pub mod schema;
 pub mod validate;

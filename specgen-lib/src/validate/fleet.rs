@@ -14,6 +14,9 @@ use super::{Ctx, Parsed};
 /// Infrastructure every fleet may depend on without declaring it.
 pub const BUILTIN_INFRASTRUCTURE: [&str; 2] = ["postgres", "redis"];
 
+/// The `access` entry that stands for egress; reserved, so no service may be called that.
+const INTERNET: &str = "internet";
+
 /// Lowers services (from services.yml, or the service directories without it), their domains
 /// and manifests, and checks the rules across them.
 pub(crate) fn lower(ctx: &mut Ctx, parsed: &Parsed, loaded: &Loaded, ir: &mut Ir) {
@@ -192,7 +195,7 @@ fn lower_services_file(ctx: &mut Ctx, file: &spec::ServicesFile, services: &mut 
             );
             continue;
         }
-        if BUILTIN_INFRASTRUCTURE.contains(&name.value.as_str()) {
+        if BUILTIN_INFRASTRUCTURE.contains(&name.value.as_str()) || name.value == INTERNET {
             ctx.push(
                 Diagnostic::error(
                     "E0416",
@@ -200,7 +203,11 @@ fn lower_services_file(ctx: &mut Ctx, file: &spec::ServicesFile, services: &mut 
                     name.span,
                     "reserved name",
                 )
-                .with_help("remove the entry; depend on it with `depends_on` instead"),
+                .with_help(if name.value == INTERNET {
+                    "`internet` stands for egress in `access`; give the service another name"
+                } else {
+                    "remove the entry; depend on it with `depends_on` instead"
+                }),
             );
             continue;
         }
@@ -236,7 +243,7 @@ fn lower_services_file(ctx: &mut Ctx, file: &spec::ServicesFile, services: &mut 
                 _ => ctx.push(
                     Diagnostic::error(
                         "E0419",
-                        format!("port {} is not a TCP port", port.value),
+                        format!("port {} of `{}` is not a TCP port", port.value, name.value),
                         port.span,
                         "not 1–65535",
                     )

@@ -2,9 +2,11 @@
 
 mod asyncapi;
 mod client;
+mod compose;
 mod determinism;
 mod diagnostics;
 mod fastapi;
+mod graph;
 mod openapi;
 mod python;
 mod schemas;
