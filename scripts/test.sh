@@ -10,7 +10,8 @@
 #   4. cargo clippy --workspace --all-targets -- -D warnings
 #   5. cargo test --workspace
 #   6. scripts/check-examples.sh: generate every examples/* project and lint/type-check/import it
-#   7. scripts/e2e.sh: generate examples/bookshelf, run its backend under uvicorn, tests/e2e
+#   7. scripts/bazel-test.sh, scripts/nix-test.sh: the Bazel rules and the Nix flake, offline
+#   8. scripts/e2e.sh: generate examples/bookshelf, run its backend under uvicorn, tests/e2e
 #      (every operation through the generated client, tg_bot, OpenAPI agreement, schemathesis,
 #      events through a real redis-server and the notifications worker)
 #
@@ -39,9 +40,9 @@ APT_PACKAGES=(
   redis-server      # scripts/e2e.sh: the event tests run a real redis-server (tests/e2e)
   docker-compose    # specgen-lib/tests/it/compose.rs: `docker-compose config` reads the compose files
   graphviz          # specgen-lib/tests/it/graph.rs: `dot -Tsvg` renders `specgen graph --format dot`
+  bazel-bootstrap   # scripts/bazel-test.sh: rules_bazel with real Bazel 4.2.3 (offline, WORKSPACE mode)
   # Planned, not used yet (uncomment with the issue that needs it):
-  # bazel-bootstrap # rules_bazel tests (offline, WORKSPACE mode)
-  # nix-bin         # flake checks
+  nix-bin           # scripts/nix-test.sh: the flake (flake.nix, nix/) built with real Nix, offline
 )
 # ---------------------------------------------------------------------------------------------
 
@@ -138,6 +139,12 @@ cargo test "${locked[@]}" --workspace </dev/null
 
 section "scripts/check-examples.sh"
 scripts/check-examples.sh </dev/null
+
+section "scripts/nix-test.sh"
+scripts/nix-test.sh </dev/null # under CI a missing nix fails; locally it skips with a message
+
+section "scripts/bazel-test.sh"
+scripts/bazel-test.sh </dev/null
 
 section "scripts/e2e.sh"
 scripts/e2e.sh </dev/null

@@ -8,7 +8,9 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 #[schemars(title = "specgen.toml")]
 pub struct ConfigFile {
-    /// Targets to generate (default: all): `pydantic`, `fastapi`, `client`, `openapi`, `typescript`.
+    /// Targets to generate (default: every target except `rust`): `pydantic`, `fastapi`,
+    /// `client`, `openapi`, `typescript`, `events`, `asyncapi`, `compose`, `schemathesis`,
+    /// `graph`, and the opt-in `rust` (serde types for Rust services).
     pub targets: Option<Vec<String>>,
     /// Python settings.
     #[serde(default)]

@@ -24,6 +24,7 @@ pub mod jsonschema;
 pub mod openapi;
 pub mod pydantic;
 pub mod python;
+pub mod rust;
 pub mod schemathesis;
 pub mod typescript;
 
@@ -50,11 +51,29 @@ pub enum Target {
     Schemathesis,
     /// `docs/architecture.md`: the fleet as a Mermaid graph.
     Graph,
+    /// Rust serde types of every model, variant and enum (opt-in: not in [`Target::DEFAULT`]).
+    Rust,
 }
 
 impl Target {
     /// Every target, in a fixed order.
-    pub const ALL: [Target; 10] = [
+    pub const ALL: [Target; 11] = [
+        Target::Pydantic,
+        Target::Fastapi,
+        Target::Client,
+        Target::Openapi,
+        Target::Typescript,
+        Target::Events,
+        Target::Asyncapi,
+        Target::Compose,
+        Target::Schemathesis,
+        Target::Graph,
+        Target::Rust,
+    ];
+
+    /// The targets generated when specgen.toml does not list any: every target of a Python
+    /// fleet. `rust` is opt-in (list it in specgen.toml, or use `specgen-build`).
+    pub const DEFAULT: [Target; 10] = [
         Target::Pydantic,
         Target::Fastapi,
         Target::Client,
@@ -80,6 +99,7 @@ impl Target {
             Target::Compose => "compose",
             Target::Schemathesis => "schemathesis",
             Target::Graph => "graph",
+            Target::Rust => "rust",
         }
     }
 
@@ -110,7 +130,7 @@ impl Default for OutputRoots {
 /// What to render and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
-    /// Enabled targets.
+    /// Enabled targets ([`Target::DEFAULT`] unless specgen.toml lists them).
     pub targets: BTreeSet<Target>,
     /// Output roots.
     pub roots: OutputRoots,
@@ -118,7 +138,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { targets: Target::ALL.into_iter().collect(), roots: OutputRoots::default() }
+        Options { targets: Target::DEFAULT.into_iter().collect(), roots: OutputRoots::default() }
     }
 }
 
@@ -168,6 +188,7 @@ pub fn render(ir: &Ir, opts: &Options) -> Result<FileSet, RenderError> {
             Target::Compose => compose::render(ir, opts)?,
             Target::Schemathesis => schemathesis::render(ir, opts)?,
             Target::Graph => graph::render(ir, opts)?,
+            Target::Rust => rust::render(ir, opts)?,
         };
         files.extend(set);
     }
@@ -196,6 +217,7 @@ pub fn outputs(names: &InputNames, opts: &Options) -> Vec<OutputPath> {
             Target::Compose => compose::outputs(names, opts),
             Target::Schemathesis => schemathesis::outputs(names, opts),
             Target::Graph => graph::outputs(names, opts),
+            Target::Rust => rust::outputs(names, opts),
         };
         paths.extend(list);
     }
