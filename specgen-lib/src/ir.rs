@@ -266,12 +266,27 @@ pub enum ServiceKind {
     Default,
 }
 
+impl ServiceKind {
+    /// The services.yml spelling (`python-fastapi`, …).
+    pub fn spec_name(self) -> &'static str {
+        match self {
+            ServiceKind::PythonFastapi => "python-fastapi",
+            ServiceKind::PythonFaststream => "python-faststream",
+            ServiceKind::Python => "python",
+            ServiceKind::Node => "node",
+            ServiceKind::Default => "default",
+        }
+    }
+}
+
 /// A service of the fleet.
 #[derive(Debug, Clone)]
 pub struct Service {
     /// snake_case name = directory under `services/`.
     pub name: String,
-    /// Kind of service.
+    /// Kind of service; a `default` one (or one without a services.yml entry) is resolved from
+    /// its operations (REST: FastAPI, only subscriptions: FastStream, else plain Python), so
+    /// targets never see `Default` in an IR built by validation.
     pub kind: ServiceKind,
     /// Documentation.
     pub description: Option<String>,

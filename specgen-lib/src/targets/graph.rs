@@ -34,7 +34,7 @@
 use std::collections::BTreeMap;
 
 use crate::fileset::{FileKind, FileSet};
-use crate::ir::{Ir, ServiceKind};
+use crate::ir::Ir;
 use crate::load::InputNames;
 
 use super::{Options, OutputPath, RenderError};
@@ -146,7 +146,7 @@ fn document(ir: &Ir, services_file: &str) -> String {
     );
     out.push_str("## Services\n\n");
     for service in &ir.services {
-        let mut facts = vec![kind_name(service.kind).to_string()];
+        let mut facts = vec![service.kind.spec_name().to_string()];
         if let Some(port) = service.port() {
             facts.push(format!("port {port}"));
         }
@@ -284,7 +284,7 @@ impl Graph {
             .iter()
             .map(|s| Node {
                 id: service_id(&s.name),
-                label: vec![s.name.clone(), kind_name(s.kind).to_string()],
+                label: vec![s.name.clone(), s.kind.spec_name().to_string()],
                 shape: Shape::Service,
             })
             .collect();
@@ -313,17 +313,6 @@ fn operation_lines(domain: &str, operations: &[String]) -> Vec<String> {
         None => lines.push(format!("{domain}:")),
     }
     lines
-}
-
-/// The services.yml spelling of a service type.
-fn kind_name(kind: ServiceKind) -> &'static str {
-    match kind {
-        ServiceKind::PythonFastapi => "python-fastapi",
-        ServiceKind::PythonFaststream => "python-faststream",
-        ServiceKind::Python => "python",
-        ServiceKind::Node => "node",
-        ServiceKind::Default => "default",
-    }
 }
 
 /// Text for a quoted Mermaid label: entity codes for what would end the quote, start an entity,
@@ -387,7 +376,7 @@ mod tests {
     use camino::Utf8PathBuf;
 
     use super::*;
-    use crate::ir::{Access, Consume, Event, Service};
+    use crate::ir::{Access, Consume, Event, Service, ServiceKind};
     use crate::load::Input;
     use crate::Project;
 

@@ -65,8 +65,12 @@ pub(crate) fn lower(ctx: &mut Ctx, parsed: &Parsed, loaded: &Loaded, ir: &mut Ir
     }
     for service in services.values_mut() {
         service.domains.sort_by(|a, b| a.name.cmp(&b.name));
+        service.kind = resolved_kind(service);
     }
     check_unique_operations(ctx, parsed, &services);
+    if let Some((_, file)) = &parsed.services {
+        check_compose_startup(ctx, file, &services);
+    }
 
     for (service, id, manifest) in &parsed.manifests {
         let consumes = lower_manifest(ctx, service, manifest, &services);
@@ -140,6 +144,23 @@ fn check_orphan_subscriptions(ctx: &mut Ctx, parsed: &Parsed, ir: &Ir) {
                 ),
             );
         }
+    }
+}
+
+/// The kind of a service whose type is `default` (or that has no services.yml entry), from what
+/// its operations need: a REST operation makes it a FastAPI app, a subscription without REST a
+/// FastStream worker, nothing a plain Python process. So its scaffolds, Dockerfile, port and
+/// healthcheck agree with the code generated for it.
+fn resolved_kind(service: &Service) -> ServiceKind {
+    if service.kind != ServiceKind::Default {
+        return service.kind;
+    }
+    if service.operations().any(|op| op.rest.is_some()) {
+        ServiceKind::PythonFastapi
+    } else if service.operations().any(|op| op.events.as_ref().is_some_and(|e| e.subscribe.is_some())) {
+        ServiceKind::PythonFaststream
+    } else {
+        ServiceKind::Python
     }
 }
 
@@ -382,6 +403,65 @@ fn lower_publishes(ctx: &mut Ctx, ir: &Ir, s: &spec::ServiceSpec) -> Vec<String>
         }
     }
     out
+}
+
+/// What compose needs to start the fleet, beyond cycles: a service waited for with
+/// `service_healthy` has a healthcheck (FastAPI and Node services and the built-in
+/// infrastructure do; workers and plain processes have none), and no two services publish the
+/// same host port.
+fn check_compose_startup(ctx: &mut Ctx, file: &spec::ServicesFile, services: &BTreeMap<String, Service>) {
+    for entry in &file.services {
+        let s = &entry.value;
+        for (target, condition) in &s.depends_on {
+            let Some(waited) = services.get(&target.value) else { continue };
+            if condition.value == spec::DependsCondition::ServiceHealthy && waited.port().is_none() {
+                ctx.push(
+                    Diagnostic::error(
+                        "E0422",
+                        format!(
+                            "`{}` waits for `{}` to be healthy, but a {} service has no healthcheck",
+                            s.name.value,
+                            target.value,
+                            waited.kind.spec_name()
+                        ),
+                        condition.span,
+                        "never healthy",
+                    )
+                    .with_help(
+                        "use `service_started`: only FastAPI and Node services, postgres and redis have healthchecks",
+                    ),
+                );
+            }
+        }
+    }
+    let mut ports: BTreeMap<u16, &str> = BTreeMap::new();
+    for service in services.values().filter(|s| s.scaffold) {
+        let Some(port) = service.port() else { continue };
+        if let Some(first) = ports.get(&port) {
+            let span = file
+                .services
+                .iter()
+                .find(|e| e.value.name.value == service.name)
+                .map(|e| e.value.port.as_ref().map(|p| p.span).unwrap_or(e.value.name.span));
+            if let Some(span) = span {
+                ctx.push(
+                    Diagnostic::error(
+                        "E0423",
+                        format!("`{}` and `{first}` both publish port {port}", service.name),
+                        span,
+                        "port taken",
+                    )
+                    .with_help(format!(
+                        "give `{}` another port, e.g. `port: {}`",
+                        service.name,
+                        port.saturating_add(1)
+                    )),
+                );
+            }
+        } else {
+            ports.insert(port, &service.name);
+        }
+    }
 }
 
 /// Compose cannot start services that wait for each other: report each depends_on cycle.

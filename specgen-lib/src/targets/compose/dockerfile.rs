@@ -49,17 +49,6 @@ pub fn render(service: &Service, python_version: (u8, u8), layout: &Layout, bann
     out
 }
 
-/// The name of a service's type as services.yml spells it.
-pub fn type_name(kind: ServiceKind) -> &'static str {
-    match kind {
-        ServiceKind::PythonFastapi => "python-fastapi",
-        ServiceKind::PythonFaststream => "python-faststream",
-        ServiceKind::Python => "python",
-        ServiceKind::Node => "node",
-        ServiceKind::Default => "default",
-    }
-}
-
 fn header(out: &mut String, service: &Service, layout: &Layout, notes: &str) {
     let dir = layout.service_dir(&service.name);
     let like = if service.kind == ServiceKind::Default { ", built like `python`" } else { "" };
@@ -67,7 +56,7 @@ fn header(out: &mut String, service: &Service, layout: &Layout, notes: &str) {
         "The image of `{}` ({}{like}). Build it from the project root, as infra/compose.base.yml does (context \
          `..`):",
         service.name,
-        type_name(service.kind)
+        service.kind.spec_name()
     );
     let mut text = String::new();
     if service.custom_dockerfile {
