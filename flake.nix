@@ -24,7 +24,7 @@
     in
     {
       # lib.generate { root = ./.; specs = [ "shared/spec/models.yaml" ... ]; system = "x86_64-linux"; }
-      # lib.check    { root = ./.; golden = ./.; system = "x86_64-linux"; }
+      # lib.check    { root = ./.; golden = ./.; system = "x86_64-linux"; }   (a stamp, or a build error with the diff)
       # Pass `specgen = <package>` to use another build of the CLI (and need no nixpkgs at all).
       lib = import ./nix/lib.nix { defaultSpecgen = system: self.packages.${system}.default; };
 
@@ -54,6 +54,15 @@
           inherit system;
           name = "specgen-example-bookshelf-walk";
           root = ./examples/bookshelf;
+        };
+        # lib.check (`specgen check --stamp $out`) agrees with lib.generate: the generated tree,
+        # used as the golden copy, is up to date.
+        example-check = self.lib.check {
+          inherit system;
+          name = "specgen-example-bookshelf-check";
+          root = ./examples/bookshelf;
+          specs = exampleSpecs;
+          golden = self.checks.${system}.example;
         };
       });
 

@@ -29,7 +29,6 @@ let
   hasPrefix = prefix: s: substring 0 (stringLength prefix) s == prefix;
   removePrefix = prefix: s:
     if hasPrefix prefix s then substring (stringLength prefix) (stringLength s) s else s;
-  splitLines = s: filter (l: builtins.isString l && l != "") (builtins.split "\n" s);
   # A path, a string, or anything with an outPath (a flake input, a derivation).
   norm = r: if builtins.isAttrs r then r.outPath else r;
   uniq = xs: attrNames (builtins.listToAttrs (map (x: { name = x; value = null; }) xs));
@@ -128,32 +127,37 @@ let
       preferLocalBuild = true;
     };
 
-  # Compare `golden` (a directory holding generated files, e.g. a checkout of the project) with
-  # what the specs generate. Success: the generate derivation (so `nix build`/`nix flake check`
-  # build it). Drift: evaluation fails naming every file that differs, is missing or is stale.
-  # Reading the generated files at evaluation time is import-from-derivation (on by default).
-  check = args@{ golden, name ? "specgen-generated", ... }:
-    let
-      generated = generate (removeAttrs args [ "golden" ] // { inherit name; });
-      manifest = ".specgen/manifest.txt";
-      listed = dir: filter (l: !(hasPrefix "#" l)) (splitLines (builtins.readFile "${dir}/${manifest}"));
-      produced = listed generated;
-      goldenPath = f: norm golden + "/${f}";
-      missing = filter (f: !(pathExists (goldenPath f))) produced;
-      differs = f: pathExists (goldenPath f) && builtins.readFile (goldenPath f) != builtins.readFile "${generated}/${f}";
-      producedSet = builtins.listToAttrs (map (f: { name = f; value = null; }) produced);
-      stale = if pathExists (goldenPath manifest) then
-          filter (f: !(producedSet ? ${f}) && pathExists (goldenPath f)) (listed golden)
-        else [ ];
-      drifted = filter differs produced;
-    in
-    if drifted == [ ] && missing == [ ] && stale == [ ] then generated
-    else throw ("specgen check: generated files in ${toString (norm golden)} are out of date ("
-      + toString (builtins.length drifted) + " changed, " + toString (builtins.length missing) + " missing, "
-      + toString (builtins.length stale) + " stale):\n"
-      + concatStringsSep "\n" (map (f: "  changed: ${f}") drifted ++ map (f: "  missing: ${f}") missing
-        ++ map (f: "  stale:   ${f}") stale)
-      + "\nrun `specgen generate` (or `specgen check` for a diff)");
+  # `golden` as a store path the check derivation depends on: a flake input, a derivation or
+  # any string with store context as given; a path (`./.`) copied under a fixed name without
+  # `.git`, so that the copy does not depend on where the project sits.
+  goldenSource = golden:
+    let g = norm golden; in
+    if isPath g then
+      builtins.path { path = g; name = "specgen-golden"; filter = path: type: baseNameOf path != ".git"; }
+    else if builtins.hasContext g then
+      g
+    else
+      throw "specgen lib: golden `${g}` must be a path, a flake input or a derivation (a store path with context)";
+
+  # `specgen check --stamp $out`: a derivation that builds (a one-line stamp, `up to date: N
+  # generated files`) if `golden` (a directory holding generated files, e.g. the project's
+  # checkout) holds exactly what the specs generate, and fails at build time otherwise, with
+  # `specgen check`'s unified diff (changed, missing and stale files) in the build log. Like
+  # `specgen check`, it compares generated files only: scaffolds and hand-written code in
+  # `golden` are ignored, and stale means listed in `golden/.specgen/manifest.txt`, present,
+  # carrying specgen's banner (or `.json`), and no longer generated.
+  check = args@{ golden, name ? "specgen-check", ... }:
+    let p = prepare (removeAttrs args [ "golden" ]); in
+    derivation {
+      inherit name;
+      inherit (p) system;
+      builder = "${p.specgen}/bin/specgen";
+      args = [ "check" "--root" p.src ] ++ p.specArgs
+        ++ [ "--out" (goldenSource golden) "--stamp" (placeholder "out") "--color" "never" ];
+      specgenSpecs = p.specs;
+      allowSubstitutes = false;
+      preferLocalBuild = true;
+    };
 in
 {
   inherit generate check specFiles specSource;

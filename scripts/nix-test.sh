@@ -20,8 +20,13 @@
 #   4. the project in another directory (other path, other name) gives the same store path
 #   5. a file that is not a listed spec (the example's README) changing: same store path;
 #      a spec changing: a new store path, and the output changes where expected
-#   6. lib.check passes against a correct golden copy (a copy of the CLI's output), fails
-#      against a drifted one (naming the file), one missing a file and one with a stale file
+#   6. lib.check is a build-time derivation (`specgen check --stamp $out`): against a correct
+#      golden copy (a copy of the CLI's output; also as a plain path, without flakes) it builds
+#      a stamp; against a drifted one, one missing a file and one with a stale file it
+#      evaluates, then fails at BUILD time with specgen's unified diff in the build log
+#   7. `nix build --rebuild` (build again, compare with the stored output) passes for
+#      lib.generate, checks.<system>.example and lib.check: bit-identical output; and it does
+#      fail for a deliberately nondeterministic derivation (tests/nix/nondeterministic.nix)
 #
 # Environment (read):
 #   CI               when set, a missing or unusable nix is a failure, not a skip
@@ -241,6 +246,13 @@ out_check_walk="$(build check-walk "path:$proj_a#checks.$system.example-walk" "$
 same_tree "$cli_out" "$out_check" || fail "checks.$system.example differs from specgen generate"
 same_tree "$cli_out" "$out_check_walk" || fail "checks.$system.example-walk differs from specgen generate"
 echo "ok: checks.$system.example and example-walk (specgen from packages.default) == specgen generate ($(elapsed "$t") s)"
+# What `specgen check --stamp` writes when nothing drifted: one line with the generated count.
+n_generated="$(grep -cv -e '^#' -e '^$' "$cli_out/.specgen/manifest.txt")"
+stamp_text="up to date: $n_generated generated files"
+out_example_check="$(build check-example-check "path:$proj_a#checks.$system.example-check" "${flake_stub[@]}")"
+[[ -f "$out_example_check" && "$(cat "$out_example_check")" == "$stamp_text" ]] \
+  || fail "checks.$system.example-check is not the stamp '$stamp_text'"
+echo "ok: checks.$system.example-check (lib.check against the example's lib.generate output): '$stamp_text'"
 run flake-check flake check "path:$proj_a" "${flake_stub[@]}"
 echo "ok: nix flake check (stub nixpkgs)"
 
@@ -285,38 +297,116 @@ grep -rq '(edited)' "$out_edit/shared/shared/generated/schemas.py" || fail "the 
 echo "ok: models.yaml edited: new store path $out_edit ($changed files differ, schemas.py has the edit)"
 
 # ---------------------------------------------------------------------------------------------
-step "6. lib.check against golden copies"
+step "6. lib.check: specgen check --stamp \$out, at build time"
 golden_ok="$work/golden-ok"
 cp -r "$cli_out" "$golden_ok"
 mapfile -d '' -t cargs_g < <(consumer_args "$proj_a" "$proj_a/examples/bookshelf" "$golden_ok")
+forget forget-check-ok "path:$consumer#packages.$system.checked" "${cargs_g[@]}"
 out_ok="$(build check-ok "path:$consumer#packages.$system.checked" "${cargs_g[@]}")"
-[[ "$out_ok" == "$out_a" ]] || fail "lib.check's result $out_ok is not lib.generate's $out_a"
-echo "ok: correct golden: passes (result = the lib.generate output, nothing extra built)"
+[[ "$(built_count check-ok)" == 1 ]] || fail "lib.check built $(built_count check-ok) derivations, not 1 (the check)"
+[[ -f "$out_ok" && "$(cat "$out_ok")" == "$stamp_text" ]] || fail "lib.check's output $out_ok is not the stamp '$stamp_text'"
+echo "ok: correct golden: builds the stamp $out_ok: '$(cat "$out_ok")'"
 
-expect_check_failure() { # NAME GOLDEN_DIR WORD-IN-MESSAGE
-  local args
-  mapfile -d '' -t args < <(consumer_args "$proj_a" "$proj_a/examples/bookshelf" "$2")
-  if nix "${nix_opts[@]}" build --no-link "path:$consumer#packages.$system.checked" "${args[@]}" 2>"$logs/$1"; then
-    fail "lib.check passed against $2 ($1)"
+# Without flakes, golden as a plain path holding more than generated files (a .git directory,
+# a hand-written controller): copied under a fixed name without .git; the rest is ignored.
+golden_path="$work/golden-path"
+cp -r "$cli_out" "$golden_path"
+mkdir -p "$golden_path/.git" "$golden_path/services/backend/src/controllers"
+echo "ref: refs/heads/main" >"$golden_path/.git/HEAD"
+echo "# hand-written" >"$golden_path/services/backend/src/controllers/books.py"
+plain_check="(import $proj_a/nix/lib.nix { }).check {
+  system = \"$system\"; specgen = $bundle; root = $proj_a/examples/bookshelf; golden = $golden_path; }"
+out_plain="$(run check-plain build --no-link --json --impure --expr "$plain_check" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["outputs"]["out"])')"
+[[ "$(cat "$out_plain")" == "$stamp_text" ]] || fail "lib.check without flakes (golden = a path): $out_plain"
+golden_store="$(run check-plain-args eval --raw --impure --expr "
+  let a = ($plain_check).drvAttrs.args; n = builtins.length a;
+  in builtins.head (builtins.filter (x: x != null) (builtins.genList (i: if builtins.elemAt a i == \"--out\" then builtins.elemAt a (i + 1) else null) n))")"
+[[ "$golden_store" == */nix/store/*-specgen-golden && -d "$golden_store" ]] || fail "golden's store copy: $golden_store"
+[[ ! -e "$golden_store/.git" && -f "$golden_store/services/backend/src/controllers/books.py" ]] \
+  || fail "golden's store copy $golden_store keeps .git or lost a file"
+echo "ok: without flakes, golden = a path: the same stamp; golden copied as $golden_store without .git"
+# The same in a flake: golden = ./golden, a path inside the flake's source (itself a store path).
+cp -r "$golden_path" "$consumer/golden"
+out_tree="$(build check-tree "path:$consumer#packages.$system.checkedInTree" "${cargs_g[@]}")"
+[[ "$(cat "$out_tree")" == "$stamp_text" ]] || fail "lib.check with golden = ./golden in a flake: $out_tree"
+echo "ok: in a flake, golden = ./golden (a path in the flake's source): the same stamp"
+
+# A drifted golden: evaluation succeeds (no import-from-derivation), the build fails, and its
+# log holds specgen check's unified diff. Usage: NAME GOLDEN_DIR LINE-IN-LOG...
+expect_check_failure() {
+  local name="$1" golden="$2" args line
+  shift 2
+  mapfile -d '' -t args < <(consumer_args "$proj_a" "$proj_a/examples/bookshelf" "$golden")
+  run "$name-eval" eval --raw "path:$consumer#packages.$system.checked.drvPath" "${args[@]}" >/dev/null \
+    || fail "lib.check does not even evaluate against $golden ($name)"
+  if nix "${nix_opts[@]}" build --no-link -L "path:$consumer#packages.$system.checked" "${args[@]}" 2>"$logs/$name"; then
+    fail "lib.check passed against $golden ($name)"
   fi
-  grep -q "specgen check: generated files" "$logs/$1" || { cat "$logs/$1" >&2; fail "lib.check failed for another reason ($1)"; }
-  grep -q "$3" "$logs/$1" || { cat "$logs/$1" >&2; fail "lib.check's message does not name $3 ($1)"; }
-  echo "ok: $1: fails: $(grep -E '^\s+(changed|missing|stale):' "$logs/$1" | xargs)"
+  grep -q "^error: builder for '.*-specgen-check.drv' failed with exit code 1" "$logs/$name" \
+    || { cat "$logs/$name" >&2; fail "lib.check did not fail at build time ($name)"; }
+  grep -q "error: generated files are out of date" "$logs/$name" \
+    || { cat "$logs/$name" >&2; fail "lib.check failed for another reason ($name)"; }
+  for line in "$@"; do
+    grep -qxF -- "specgen-check> $line" "$logs/$name" \
+      || { cat "$logs/$name" >&2; fail "the build log lacks the diff line '$line' ($name)"; }
+  done
+  echo "ok: $name: evaluates, fails at build time; the log's diff: $(grep -c '^specgen-check> [-+]' "$logs/$name") lines -/+, e.g. '$*'"
 }
 golden_drift="$work/golden-drifted"
 cp -r "$cli_out" "$golden_drift"
 printf '# drift\n' >>"$golden_drift/infra/compose.base.yml"
-expect_check_failure "drifted golden (a byte appended)" "$golden_drift" infra/compose.base.yml
+expect_check_failure "drifted golden (a line appended)" "$golden_drift" \
+  "--- a/infra/compose.base.yml" "+++ b/infra/compose.base.yml" "-# drift"
 golden_missing="$work/golden-missing"
 cp -r "$cli_out" "$golden_missing"
 rm "$golden_missing/docs/architecture.md"
-expect_check_failure "golden missing a file" "$golden_missing" "missing: docs/architecture.md"
+expect_check_failure "golden missing a file" "$golden_missing" "--- /dev/null" "+++ b/docs/architecture.md"
 golden_stale="$work/golden-stale"
 cp -r "$cli_out" "$golden_stale"
 mkdir -p "$golden_stale/services/retired/src/generated"
 printf '# Code generated by specgen. DO NOT EDIT.\n' >"$golden_stale/services/retired/src/generated/schemas.py"
 printf 'services/retired/src/generated/schemas.py\n' >>"$golden_stale/.specgen/manifest.txt"
-expect_check_failure "golden with a stale generated file" "$golden_stale" "stale:   services/retired"
+expect_check_failure "golden with a stale generated file" "$golden_stale" \
+  "--- a/services/retired/src/generated/schemas.py" "+++ /dev/null"
 
-printf '\nPASS: scripts/nix-test.sh in %s s (%s; first build %s s, no-op rebuild %s s)\n' \
-  "$(elapsed "$t_start")" "$nix_version" "$t_first" "$t_second"
+# ---------------------------------------------------------------------------------------------
+step "7. nix build --rebuild: bit-identical output"
+# --rebuild builds an installable's derivation again and compares the result with the output
+# already in the store; any difference fails ("may not be deterministic"). It needs the output
+# to be present (all of these were built above) and checks the top-level derivation only.
+rebuild() { # LOG INSTALLABLE ARGS...; the store path must stay what build gave
+  local log="$1" installable="$2" before after
+  shift 2
+  before="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["outputs"]["out"])' "$logs/$log.json")"
+  after="$(build "rebuild-$log" "$installable" "$@" --rebuild)"
+  [[ "$after" == "$before" ]] || fail "--rebuild of $installable: $after, not $before"
+  grep -q "^checking outputs of '" "$logs/rebuild-$log" || fail "--rebuild of $installable checked nothing"
+  echo "ok: --rebuild $installable: identical ($(basename "$after"))"
+}
+t=$EPOCHREALTIME
+rebuild gen1 "path:$consumer#packages.$system.generated" "${cargs_a[@]}"
+rebuild check-example "path:$proj_a#checks.$system.example" "${flake_stub[@]}"
+rebuild check-ok "path:$consumer#packages.$system.checked" "${cargs_g[@]}"
+t_rebuild="$(elapsed "$t")"
+# The check can fail: a derivation that writes a random UUID, built, then rebuilt.
+noise="$work/noise-shell"
+mkdir -p "$noise/lib"
+shell_bin="$(command -v dash || echo "$BASH")"
+cp "$shell_bin" "$noise/sh"
+shell_interp="$(readelf -l "$shell_bin" 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')"
+if [[ -n "$shell_interp" ]]; then
+  cp -L "$shell_interp" "$noise/lib/ld.so"
+  while read -r lib; do cp -L "$lib" "$noise/lib/"; done < <(ldd "$shell_bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }')
+fi
+noise_args=(-f "$root/tests/nix/nondeterministic.nix" --arg shell "$noise" --argstr system "$system")
+noise_out="$(run noise-build build --no-link --json "${noise_args[@]}" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["outputs"]["out"])')"
+if nix "${nix_opts[@]}" build --no-link --rebuild "${noise_args[@]}" 2>"$logs/noise-rebuild"; then
+  fail "nix build --rebuild accepted a nondeterministic derivation ($noise_out)"
+fi
+grep -q "may not be deterministic: output '$noise_out' differs" "$logs/noise-rebuild" \
+  || { cat "$logs/noise-rebuild" >&2; fail "nix build --rebuild of the nondeterministic derivation failed for another reason"; }
+run noise-delete store delete "$noise_out" >/dev/null
+echo "ok: --rebuild of tests/nix/nondeterministic.nix fails: 'may not be deterministic: output ... differs'"
+
+printf '\nPASS: scripts/nix-test.sh in %s s (%s; first build %s s, no-op rebuild %s s, 3 --rebuild checks %s s)\n' \
+  "$(elapsed "$t_start")" "$nix_version" "$t_first" "$t_second" "$t_rebuild"

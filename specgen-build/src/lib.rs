@@ -40,8 +40,11 @@
 //! The types are described in `specgen::targets::rust`: a `struct` per class with
 //! `#[serde(deny_unknown_fields)]`, an `enum` per enum, `i64`/`f64`/`bool`/`String` for the
 //! primitives (`datetime`, `date`, `uuid` and `decimal` are `String`s in the format Pydantic
-//! sends), `Option<T>` for fields that may be absent or null, `Vec`, `BTreeMap`, and `Box`
-//! where references form a cycle.
+//! sends), `Option<T>` for fields that may be absent or null, `Option<Option<T>>` for fields
+//! that may be both (`None` absent, `Some(None)` null, as Pydantic tells them apart), `Vec`,
+//! `BTreeMap`, and `Box` where references form a cycle. `specgen-build/tests/consumer.rs`
+//! checks that JSON written by the generated Pydantic models reads into these types and comes
+//! back equal, value for value and field set for field set.
 #![deny(missing_docs)]
 
 use std::fmt;

@@ -1,6 +1,6 @@
 //! The `specgen` binary: exit codes, nothing written on bad input, generate/check/outputs
-//! agree, no-op regeneration rewrites nothing, `graph` prints the generated architecture graph,
-//! `--help` of every command.
+//! agree, `check --stamp` writes its stamp only when up to date, no-op regeneration rewrites
+//! nothing, `graph` prints the generated architecture graph, `--help` of every command.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -99,6 +99,55 @@ fn generate_then_check_then_noop_regeneration() {
     let diff = String::from_utf8_lossy(&check.stdout);
     assert!(diff.contains("-# edited by hand"), "diff missing the edit: {diff}");
     assert_eq!(std::fs::read_to_string(&first).unwrap(), text);
+}
+
+#[test]
+fn check_stamp_is_written_only_when_up_to_date() {
+    // `check --stamp FILE` against a tree made with --no-scaffolds (what Nix's lib.check does):
+    // FILE is written when nothing drifted, and not written (nor removed) on drift.
+    let example = repo().join("examples/bookshelf");
+    let ex = example.to_str().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let golden = tmp.path().join("golden");
+    let golden_str = golden.to_str().unwrap();
+    let out = specgen(&["generate", "--root", ex, "--out", golden_str, "--no-scaffolds", "--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let manifest = std::fs::read_to_string(golden.join(".specgen/manifest.txt")).unwrap();
+    let generated = manifest.lines().filter(|l| !l.is_empty() && !l.starts_with('#')).count();
+    assert!(generated > 10);
+
+    let stamp = tmp.path().join("stamp");
+    let stamp_str = stamp.to_str().unwrap();
+    let check = specgen(&["check", "--root", ex, "--out", golden_str, "--stamp", stamp_str]);
+    assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stderr));
+    assert_eq!(std::fs::read_to_string(&stamp).unwrap(), format!("up to date: {generated} generated files\n"));
+
+    // Drift: exit 1, the diff on stdout, no stamp.
+    std::fs::remove_file(&stamp).unwrap();
+    let compose = golden.join("infra/compose.base.yml");
+    let mut text = std::fs::read_to_string(&compose).unwrap();
+    text.push_str("# drift\n");
+    std::fs::write(&compose, text).unwrap();
+    let check = specgen(&["check", "--root", ex, "--out", golden_str, "--stamp", stamp_str]);
+    assert_eq!(check.status.code(), Some(1));
+    let diff = String::from_utf8_lossy(&check.stdout);
+    assert!(diff.contains("--- a/infra/compose.base.yml") && diff.contains("-# drift"), "{diff}");
+    assert!(!stamp.exists(), "a stamp was written despite the drift");
+
+    // A stamp from an earlier run is left as it is (check writes nothing on drift).
+    std::fs::write(&stamp, "earlier\n").unwrap();
+    assert_eq!(specgen(&["check", "--root", ex, "--out", golden_str, "--stamp", stamp_str]).status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&stamp).unwrap(), "earlier\n");
+
+    // A stamp that cannot be written (no such directory) is an I/O error: exit 2.
+    assert_eq!(
+        specgen(&["generate", "--root", ex, "--out", golden_str, "--no-scaffolds", "--quiet"]).status.code(),
+        Some(0)
+    );
+    let unwritable = tmp.path().join("no/such/dir/stamp");
+    let check = specgen(&["check", "--root", ex, "--out", golden_str, "--stamp", unwritable.to_str().unwrap()]);
+    assert_eq!(check.status.code(), Some(2), "{}", String::from_utf8_lossy(&check.stderr));
+    assert!(String::from_utf8_lossy(&check.stderr).contains("cannot write the stamp"));
 }
 
 #[test]

@@ -15,8 +15,17 @@
 //!   `std::collections::BTreeMap<K, V>` (`i64` keys for `dict[int, V]`, else `String`);
 //! - a field that is not required (optional, defaulted, or in the variant's `optional` list) is
 //!   `Option<T>` with `#[serde(default, skip_serializing_if = "Option::is_none")]`: absent
-//!   means "the server's default"; a required nullable field is `Option<T>` that must be present
-//!   (`deserialize_with` keeps serde from reading a missing key as `None`);
+//!   means "the server's default" (or "leave unchanged" in an update); a required nullable
+//!   field is `Option<T>` that must be present (`deserialize_with` keeps serde from reading a
+//!   missing key as `None`);
+//! - a field that is both not required and nullable (`optional: true`, or an `optional` type)
+//!   is `Option<Option<T>>`: `None` is absent, `Some(None)` null, `Some(Some(v))` a value.
+//!   Pydantic tells them apart (`model_fields_set`, `exclude_unset`, a non-null default), so
+//!   one `Option` would turn a null into "absent": the default instead of null, or "leave
+//!   unchanged" instead of "clear" in a PATCH. A private `specgen_present` function, written
+//!   after the classes when a field needs it, reads a present null as `Some(None)`. (A null
+//!   for a field that is only absent-able, which Pydantic accepts as `X | None = None`, still
+//!   reads as absent: the spec does not allow null there.)
 //! - a class reference that closes a cycle of direct references (not through a list or dict)
 //!   is boxed: `Option<Box<Employee>>`;
 //! - field names become snake_case identifiers (`r#type` for keywords, `self_` for the four
@@ -27,9 +36,9 @@
 //!   turned into `text` fences and leading indentation dropped, so rustdoc never runs a
 //!   description as a doctest.
 //!
-//! Enums come first, then classes, each in IR order. The file has no inner attributes or `use`
-//! items, so it can be `include!`d anywhere. It exists whenever `models.yaml` is an input (only
-//! the banner when it declares nothing).
+//! Enums come first, then classes, each in IR order, then `specgen_present` if used. The file
+//! has no inner attributes or `use` items, so it can be `include!`d anywhere (once per module).
+//! It exists whenever `models.yaml` is an input (only the banner when it declares nothing).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -88,8 +97,31 @@ pub fn models_rs(ir: &Ir) -> String {
         out.push('\n');
         writer.class(&mut out, class);
     }
+    if out.contains(&format!("deserialize_with = \"{PRESENT}\"")) {
+        out.push('\n');
+        out.push_str(PRESENT_FN);
+    }
     out
 }
+
+/// The function that reads a present value, `null` included, as `Some`: with
+/// `#[serde(default)]` for the absent case, an `Option<Option<T>>` field tells absent (`None`)
+/// from null (`Some(None)`). Private, written once after the classes, only when a field uses it.
+const PRESENT: &str = "specgen_present";
+
+/// [`PRESENT`]'s definition: full paths, so a generated type named `Option` or `Result` cannot
+/// shadow what it means; laid out as rustfmt does.
+const PRESENT_FN: &str = "\
+/// Reads a field that may be absent or null: any present value, `null` included, is `Some`, so
+/// absent (`None`, from `#[serde(default)]`) and null (`Some(None)`) stay apart.
+fn specgen_present<'de, D, T>(d: D) -> std::result::Result<std::option::Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    serde::Deserialize::deserialize(d).map(std::option::Option::Some)
+}
+";
 
 /// The prelude names the file uses, which a generated type of the same name would shadow.
 const PRELUDE: [(&str, &str); 4] = [
@@ -161,15 +193,24 @@ impl Writer {
             ty => (ty, false),
         };
         let nullable = optional_type || field.nullable || (!field.required && field.default.is_none());
+        // Absent and null are both valid and mean different things (the default, or "leave
+        // unchanged" in an update, versus null): three states.
+        let absent_or_null = !field.required && (optional_type || field.nullable);
         let boxed = self.boxed.contains(&(class.name.clone(), field.name.clone()));
         let mut rust = self.rust_type(ty, boxed);
         if nullable || !field.required {
             rust = RustType::Generic(self.p("Option").to_string(), vec![rust]);
         }
+        if absent_or_null {
+            rust = RustType::Generic(self.p("Option").to_string(), vec![rust]);
+        }
         if ident != field.name {
             writeln!(out, "    #[serde(rename = {})]", string_literal(&field.name)).unwrap();
         }
-        if !field.required {
+        if absent_or_null {
+            writeln!(out, "    #[serde(default, skip_serializing_if = \"{}::is_none\")]", self.p("Option")).unwrap();
+            writeln!(out, "    #[serde(deserialize_with = \"{PRESENT}\")]").unwrap();
+        } else if !field.required {
             writeln!(out, "    #[serde(default, skip_serializing_if = \"{}::is_none\")]", self.p("Option")).unwrap();
         } else if nullable {
             // Present but possibly null: without `deserialize_with`, serde reads a missing key
@@ -578,8 +619,9 @@ mod tests {
         assert!(text.ends_with("}\n") && !text.ends_with("\n\n"));
         assert!(text.contains("    /// Format: uuid\n    pub id: String,\n"), "{text}");
         assert!(text.contains(
-            "    #[serde(default, skip_serializing_if = \"Option::is_none\")]\n    pub subtitle: Option<String>,\n"
-        ));
+            "    #[serde(default, skip_serializing_if = \"Option::is_none\")]\n    #[serde(deserialize_with = \"specgen_present\")]\n    pub subtitle: Option<Option<String>>,\n"
+        ), "{text}");
+        assert!(text.ends_with(PRESENT_FN));
         assert!(text.contains(
             "    #[serde(deserialize_with = \"serde::Deserialize::deserialize\")]\n    pub series: Option<SeriesPosition>,\n"
         ));
@@ -598,9 +640,10 @@ mod tests {
     #[test]
     fn recursive_references_are_boxed_only_in_cycles() {
         let text = models_rs(&load("tests/fixtures/good/recursive").ir);
-        assert!(text.contains("pub head: Option<Box<Employee>>,"), "{text}");
-        assert!(text.contains("pub department: Option<Box<Department>>,"));
-        assert!(text.contains("pub mentor: Option<Box<Employee>>,"));
+        assert!(text.contains("pub head: Option<Option<Box<Employee>>>,"), "{text}");
+        assert!(text.contains("pub department: Option<Option<Box<Department>>>,"));
+        // `default: null` on an optional type: required and nullable, as in schemas.py.
+        assert!(text.contains("    #[serde(deserialize_with = \"serde::Deserialize::deserialize\")]\n    pub mentor: Option<Box<Employee>>,"));
         assert!(text.contains("pub staff: Option<Vec<Employee>>,"));
         assert!(text.contains("pub children: Option<Vec<Category>>,"));
         // Category -> CategorySummary is direct, but CategorySummary has no way back.
@@ -612,7 +655,7 @@ mod tests {
         let text = models_rs(&load("tests/fixtures/good/keywords").ir);
         assert!(text.contains("    #[serde(rename = \"type\")]\n    pub r#type: ImportType,\n"), "{text}");
         assert!(text.contains("    #[serde(rename = \"self\")]\n"));
-        assert!(text.contains("    pub self_: Option<String>,\n"));
+        assert!(text.contains("    pub self_: Option<Option<String>>,\n"));
         assert!(text.contains("    #[serde(rename = \"None\")]\n    None,\n"));
         assert!(text.contains("    #[serde(rename = \"import\")]\n    Import,\n"));
     }
@@ -644,14 +687,23 @@ mod tests {
         };
         let mut opt = Field::plain("v", TypeRef::List(Box::new(TypeRef::Primitive(Primitive::String))));
         opt.required = false;
+        let mut null = Field::plain("n", TypeRef::Primitive(Primitive::Int));
+        (null.required, null.nullable) = (false, true);
         let ir = Ir {
-            classes: vec![class("Option", vec![opt]), class("Self", vec![]), class("String", vec![])],
+            classes: vec![
+                class("Option", vec![opt, null]),
+                class("Self", vec![]),
+                class("String", vec![]),
+                class("Result", vec![]),
+            ],
             models_file: Some(Utf8PathBuf::from("shared/spec/models.yaml")),
             ..Ir::default()
         };
         let text = models_rs(&ir);
         assert!(text.contains("#[serde(default, skip_serializing_if = \"std::option::Option::is_none\")]\n"), "{text}");
         assert!(text.contains("pub v: std::option::Option<Vec<std::string::String>>,"));
+        assert!(text.contains("pub n: std::option::Option<std::option::Option<i64>>,"));
+        assert!(text.ends_with(PRESENT_FN), "{text}");
         assert!(text
             .contains("/// Line\n/// next\n/// LS\\u{1b}[0m\n/// indented\n/// ```text\n/// fn main() {}\n/// ```\n"));
         assert!(text.contains("#[allow(non_camel_case_types)]\n#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]\n#[serde(deny_unknown_fields)]\npub struct Self_ {}\n"));

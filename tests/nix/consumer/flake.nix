@@ -33,6 +33,9 @@
         generated = specgen.lib.generate { inherit system specs; specgen = prebuilt; root = project; };
         walked = specgen.lib.generate { inherit system; specgen = prebuilt; root = project; };
         checked = specgen.lib.check { inherit system specs golden; specgen = prebuilt; root = project; };
+        # golden as a path inside this flake (as `golden = ./.` in a project's own flake); the
+        # script copies a golden tree to ./golden before building this.
+        checkedInTree = specgen.lib.check { inherit system specs; specgen = prebuilt; root = project; golden = ./golden; };
       };
       specList = specgen.lib.specFiles project;
       # With nixpkgs (the test's stub): the overlay adds `specgen` to a package set.
