@@ -49,7 +49,7 @@ use crate::fileset::{FileKind, FileSet};
 use crate::ir::{Class, Enum, Field, Ir, Primitive, TypeRef};
 use crate::load::InputNames;
 
-use super::{banner, Options, OutputPath, RenderError};
+use super::{banner, format_note, Options, OutputPath, RenderError};
 
 /// The file name.
 pub const FILE: &str = "models.rs";
@@ -465,54 +465,6 @@ fn pascal_case(value: &str) -> String {
         out.insert(0, 'V');
     }
     out
-}
-
-/// `Format: …` for a type that holds strings of a particular format (`Format: uuid`,
-/// `Format: list[date-time]`, `Format: dict[uuid, decimal]`); `None` when none is involved.
-fn format_note(ty: &TypeRef) -> Option<String> {
-    fn has_format(ty: &TypeRef) -> bool {
-        match ty {
-            TypeRef::Primitive(p) => format_name(*p).is_some(),
-            TypeRef::Dict(key, value) => format_name(*key).is_some() || has_format(value),
-            TypeRef::List(inner) | TypeRef::Optional(inner) => has_format(inner),
-            TypeRef::Enum(_) | TypeRef::Class(_) => false,
-        }
-    }
-    fn spell(ty: &TypeRef, out: &mut String) {
-        match ty {
-            TypeRef::Primitive(p) => out.push_str(format_name(*p).unwrap_or_else(|| p.spec_name())),
-            TypeRef::List(inner) => {
-                out.push_str("list[");
-                spell(inner, out);
-                out.push(']');
-            }
-            TypeRef::Dict(key, value) => {
-                out.push_str("dict[");
-                out.push_str(format_name(*key).unwrap_or_else(|| key.spec_name()));
-                out.push_str(", ");
-                spell(value, out);
-                out.push(']');
-            }
-            TypeRef::Optional(inner) => spell(inner, out),
-            TypeRef::Enum(name) | TypeRef::Class(name) => out.push_str(name),
-        }
-    }
-    has_format(ty).then(|| {
-        let mut out = String::from("Format: ");
-        spell(ty, &mut out);
-        out
-    })
-}
-
-/// The format of a primitive sent as a formatted string.
-fn format_name(p: Primitive) -> Option<&'static str> {
-    match p {
-        Primitive::Datetime => Some("date-time"),
-        Primitive::Date => Some("date"),
-        Primitive::Uuid => Some("uuid"),
-        Primitive::Decimal => Some("decimal"),
-        _ => None,
-    }
 }
 
 /// Writes `///` lines of `text` (and a `note` paragraph), indented by `indent`; nothing when

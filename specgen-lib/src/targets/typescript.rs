@@ -25,7 +25,7 @@ use crate::fileset::{FileKind, FileSet};
 use crate::ir::{Class, Enum, Field, Ir, Primitive, TypeRef};
 use crate::load::InputNames;
 
-use super::{banner, Options, OutputPath, RenderError};
+use super::{banner, format_note, Options, OutputPath, RenderError};
 
 /// The file name in the shared package.
 const FILE: &str = "types.ts";
@@ -142,55 +142,6 @@ fn primitive(p: Primitive) -> &'static str {
         Primitive::Int | Primitive::Float => "number",
         Primitive::Bool => "boolean",
         Primitive::String | Primitive::Datetime | Primitive::Date | Primitive::Uuid | Primitive::Decimal => "string",
-    }
-}
-
-/// `Format: …` for a type that holds strings of a particular format, in the spec's type
-/// grammar with the format names (`Format: uuid`, `Format: list[date-time]`,
-/// `Format: dict[uuid, decimal]`); `None` when no format is involved.
-fn format_note(ty: &TypeRef) -> Option<String> {
-    fn has_format(ty: &TypeRef) -> bool {
-        match ty {
-            TypeRef::Primitive(p) => format_name(*p).is_some(),
-            TypeRef::Dict(key, value) => format_name(*key).is_some() || has_format(value),
-            TypeRef::List(inner) | TypeRef::Optional(inner) => has_format(inner),
-            TypeRef::Enum(_) | TypeRef::Class(_) => false,
-        }
-    }
-    fn spell(ty: &TypeRef, out: &mut String) {
-        match ty {
-            TypeRef::Primitive(p) => out.push_str(format_name(*p).unwrap_or_else(|| p.spec_name())),
-            TypeRef::List(inner) => {
-                out.push_str("list[");
-                spell(inner, out);
-                out.push(']');
-            }
-            TypeRef::Dict(key, value) => {
-                out.push_str("dict[");
-                out.push_str(format_name(*key).unwrap_or_else(|| key.spec_name()));
-                out.push_str(", ");
-                spell(value, out);
-                out.push(']');
-            }
-            TypeRef::Optional(inner) => spell(inner, out),
-            TypeRef::Enum(name) | TypeRef::Class(name) => out.push_str(name),
-        }
-    }
-    has_format(ty).then(|| {
-        let mut out = String::from("Format: ");
-        spell(ty, &mut out);
-        out
-    })
-}
-
-/// The format of a primitive sent as a formatted string.
-fn format_name(p: Primitive) -> Option<&'static str> {
-    match p {
-        Primitive::Datetime => Some("date-time"),
-        Primitive::Date => Some("date"),
-        Primitive::Uuid => Some("uuid"),
-        Primitive::Decimal => Some("decimal"),
-        _ => None,
     }
 }
 
