@@ -6,6 +6,9 @@
 //! [`Ir::events`]. Order is meaningful and deterministic: the user's order where the user wrote
 //! one (models, fields, operations), sorted by name where there is none (services, domains).
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use camino::Utf8PathBuf;
 
 /// A whole project, resolved.
@@ -30,17 +33,57 @@ pub struct Ir {
     pub services_file: Option<Utf8PathBuf>,
     /// Python version the generated code targets, e.g. `(3, 11)`.
     pub python_version: (u8, u8),
+    /// A cache for [`Ir::class`] and [`Ir::enum_`]; leave it at its default. Public only so that
+    /// an `Ir` can be written as a struct literal with `..Ir::default()`.
+    pub lookup: Lookup,
+}
+
+/// Name → position of classes and enums, built on the first lookup. Why: targets look names up
+/// for every reference, and a linear search over thousands of classes made the OpenAPI document
+/// of a large project quadratic. Opaque.
+#[derive(Debug, Clone, Default)]
+pub struct Lookup(OnceLock<Index>);
+
+/// Positions by name in [`Ir::classes`] and [`Ir::enums`], for the lengths they were built at.
+#[derive(Debug, Clone, Default)]
+struct Index {
+    classes: HashMap<String, usize>,
+    enums: HashMap<String, usize>,
+    lens: (usize, usize),
 }
 
 impl Ir {
     /// The class called `name`.
     pub fn class(&self, name: &str) -> Option<&Class> {
-        self.classes.iter().find(|c| c.name == name)
+        match self.index() {
+            Some(index) => index.classes.get(name).map(|&i| &self.classes[i]),
+            None => self.classes.iter().find(|c| c.name == name),
+        }
     }
 
     /// The enum called `name`.
     pub fn enum_(&self, name: &str) -> Option<&Enum> {
-        self.enums.iter().find(|e| e.name == name)
+        match self.index() {
+            Some(index) => index.enums.get(name).map(|&i| &self.enums[i]),
+            None => self.enums.iter().find(|e| e.name == name),
+        }
+    }
+
+    /// The name index, unless classes or enums changed since it was built (the IR is still
+    /// being filled): then lookups search linearly, which is always right.
+    fn index(&self) -> Option<&Index> {
+        let index = self.lookup.0.get_or_init(|| Index {
+            classes: self.classes.iter().enumerate().map(|(i, c)| (c.name.clone(), i)).collect(),
+            enums: self.enums.iter().enumerate().map(|(i, e)| (e.name.clone(), i)).collect(),
+            lens: (self.classes.len(), self.enums.len()),
+        });
+        (index.lens == (self.classes.len(), self.enums.len())).then_some(index)
+    }
+
+    /// Drops the name index, so the next lookup indexes the IR as it is now. Validation calls
+    /// it once the IR is complete (a lookup while filling it may have indexed a part).
+    pub(crate) fn reindex(&mut self) {
+        self.lookup = Lookup::default();
     }
 
     /// The event called `name`.

@@ -58,6 +58,7 @@ pub fn validate(loaded: &Loaded) -> Result<Validated, Diagnostics> {
     }
     fleet::lower(&mut ctx, &parsed, loaded, &mut ir);
     ir.enums = std::mem::take(&mut ctx.enums);
+    ir.reindex();
     let diags = std::mem::take(&mut ctx.diags);
     finish(&loaded.sources, diags).map(|warnings| Validated { ir, options, warnings })
 }
