@@ -388,6 +388,28 @@ pub struct Reach {
 }
 
 impl Service {
+    /// A service as services.yml's defaults give it: in the dev compose file, with a directory,
+    /// no domains, manifest, dependencies or connectivity yet.
+    pub fn new(name: impl Into<String>, kind: ServiceKind) -> Service {
+        Service {
+            name: name.into(),
+            kind,
+            description: None,
+            dev_template: true,
+            scaffold: true,
+            custom_wiring: false,
+            custom_dockerfile: false,
+            port: None,
+            access: Vec::new(),
+            publishes: Vec::new(),
+            depends_on: Vec::new(),
+            profiles: Vec::new(),
+            domains: Vec::new(),
+            consumes: Vec::new(),
+            manifest_file: None,
+        }
+    }
+
     /// The port the service listens on: `port:` when written, else 8000 for a FastAPI service
     /// and 4321 for a Node.js one; other kinds listen on none.
     pub fn port(&self) -> Option<u16> {

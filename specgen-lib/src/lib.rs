@@ -27,6 +27,9 @@ pub mod targets;
 pub mod validate;
 mod yaml;
 
+#[cfg(test)]
+mod test_support;
+
 mod project;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Severity, Style};

@@ -51,7 +51,7 @@
 //! The document is checked against the official AsyncAPI 3.0.0 JSON Schema of `@asyncapi/specs`
 //! in `tests/it/asyncapi.rs`.
 
-use camino::{Utf8Component, Utf8Path, Utf8PathBuf};
+use camino::{Utf8Path, Utf8PathBuf};
 use serde_json::{json, Map, Value};
 
 use crate::fileset::{FileKind, FileSet};
@@ -102,9 +102,8 @@ pub fn outputs(names: &InputNames, opts: &Options) -> Vec<OutputPath> {
 /// `<first component of the shared package>/docs/asyncapi.json` (`docs/asyncapi.json` if the
 /// shared package has no normal component).
 fn path(opts: &Options) -> Utf8PathBuf {
-    let project = opts.roots.shared_package.components().find(|c| matches!(c, Utf8Component::Normal(_)));
-    match project {
-        Some(dir) => Utf8Path::new(dir.as_str()).join("docs").join(FILE),
+    match opts.roots.shared_project() {
+        Some(dir) => Utf8Path::new(dir).join("docs").join(FILE),
         None => Utf8PathBuf::from("docs").join(FILE),
     }
 }
@@ -314,13 +313,7 @@ fn bug(message: String) -> RenderError {
 mod tests {
     use super::*;
     use crate::ir::{Class, Domain, Field, OperationEvents, ServiceKind, TypeRef};
-    use crate::load::Input;
-    use crate::Project;
-
-    fn example() -> Project {
-        let root = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/bookshelf");
-        Project::load(&Input::Root(root)).unwrap()
-    }
+    use crate::test_support::example;
 
     fn only_asyncapi(opts: &Options) -> Options {
         let mut opts = opts.clone();
@@ -472,18 +465,6 @@ mod tests {
                 event("unclaimed", "Child", true, false),
             ],
             services: vec![Service {
-                name: "svc".into(),
-                kind: ServiceKind::Python,
-                description: None,
-                dev_template: true,
-                scaffold: true,
-                custom_wiring: false,
-                custom_dockerfile: false,
-                port: None,
-                access: Vec::new(),
-                publishes: Vec::new(),
-                depends_on: Vec::new(),
-                profiles: Vec::new(),
                 domains: vec![Domain {
                     name: "things".into(),
                     file: "services/svc/spec/things.yaml".into(),
@@ -508,8 +489,7 @@ mod tests {
                         ),
                     ],
                 }],
-                consumes: Vec::new(),
-                manifest_file: None,
+                ..Service::new("svc", ServiceKind::Python)
             }],
             events_file: Some("shared/spec/events.yaml".into()),
             ..Ir::default()

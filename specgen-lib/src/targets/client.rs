@@ -37,7 +37,7 @@ use crate::load::InputNames;
 
 use super::python::{
     enum_member_names, escape_ident, exempt_long_lines, format_python, is_keyword, pascal, py_doc, py_float, py_str,
-    render_template, SHADOWED_BUILTINS,
+    render_template, shared_module, SHADOWED_BUILTINS,
 };
 use super::{banner, Options, OutputPath, RenderError};
 
@@ -115,31 +115,6 @@ pub fn protocol_class(service: &str) -> String {
 /// `BACKEND_API_URL`: the environment variable holding the base URL of `backend`.
 pub fn env_var(service: &str) -> String {
     format!("{}_API_URL", service.to_uppercase())
-}
-
-/// The absolute Python module of the shared package: its path without the first component (the
-/// project directory on `PYTHONPATH`), so `shared/shared/generated` is `shared.generated`; a
-/// one-component path is the module itself. An error when a component is no identifier
-/// (validation of `[paths] shared_package` does not reject that yet).
-pub fn shared_module(opts: &Options) -> Result<String, RenderError> {
-    let parts: Vec<&str> = opts.roots.shared_package.components().map(|c| c.as_str()).collect();
-    let module = if parts.len() > 1 { &parts[1..] } else { &parts[..] };
-    if module.is_empty() || !module.iter().all(|p| is_python_name(p)) {
-        return Err(RenderError {
-            origin: "client".into(),
-            message: format!(
-                "`[paths] shared_package = \"{}\"` is not an importable Python package path",
-                opts.roots.shared_package
-            ),
-        });
-    }
-    Ok(module.join("."))
-}
-
-fn is_python_name(s: &str) -> bool {
-    s.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        && !is_keyword(s)
 }
 
 /// Renders `template` and formats the result with ruff's formatter; a file with lines longer
@@ -728,14 +703,9 @@ mod tests {
     use camino::Utf8PathBuf;
 
     use super::*;
-    use crate::load::Input;
     use crate::targets::Target;
+    use crate::test_support::load as project;
     use crate::Project;
-
-    fn project(dir: &str) -> Project {
-        let root = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir);
-        Project::load(&Input::Root(root)).unwrap()
-    }
 
     fn render_clients(project: &Project) -> FileSet {
         let mut opts = project.options.clone();

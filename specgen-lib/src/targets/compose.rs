@@ -95,7 +95,7 @@ use crate::fileset::{FileKind, FileSet};
 use crate::ir::{DependsCondition, Ir, Reach, Service, ServiceKind};
 use crate::load::InputNames;
 
-use super::{Options, OutputPath, RenderError};
+use super::{Options, OutputPath, RenderError, SCAFFOLD_HEADER};
 
 mod dockerfile;
 pub mod yaml;
@@ -122,9 +122,6 @@ pub const DOCKERFILE: &str = "Dockerfile";
 pub const CUSTOM_DOCKERFILE: &str = "custom.Dockerfile";
 /// The env file of a service, in its directory.
 pub const ENV_FILE: &str = ".env";
-
-/// The first line of the `.env` scaffold.
-const SCAFFOLD_HEADER: &str = "# Scaffolded by specgen once: this file is yours to edit, specgen never overwrites it.";
 
 /// The names of the built-in infrastructure.
 const POSTGRES: &str = "postgres";
@@ -888,24 +885,11 @@ fn redis_service() -> ComposeService {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::ir::{Access, Domain};
-    use crate::load::Input;
-    use crate::Project;
     use serde_json::{json, Value};
 
-    fn load(dir: &str) -> Project {
-        let root = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir);
-        Project::load(&Input::Root(root)).unwrap_or_else(|d| panic!("{dir}: {d}"))
-    }
-
-    fn example() -> Project {
-        load("../examples/bookshelf")
-    }
-
-    fn fixture(name: &str) -> Project {
-        load(&format!("tests/fixtures/good/{name}"))
-    }
+    use super::*;
+    use crate::ir::{Access, Domain};
+    use crate::test_support::{example, fixture};
 
     fn good_fixtures() -> Vec<String> {
         let dir = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/good");
@@ -1127,23 +1111,7 @@ mod tests {
     }
 
     fn service(name: &str, kind: ServiceKind) -> Service {
-        Service {
-            name: name.into(),
-            kind,
-            description: None,
-            dev_template: true,
-            scaffold: true,
-            custom_wiring: false,
-            custom_dockerfile: false,
-            port: None,
-            access: Vec::new(),
-            publishes: Vec::new(),
-            depends_on: Vec::new(),
-            profiles: Vec::new(),
-            domains: Vec::new(),
-            consumes: Vec::new(),
-            manifest_file: None,
-        }
+        Service::new(name, kind)
     }
 
     fn with_manifest(mut s: Service) -> Service {

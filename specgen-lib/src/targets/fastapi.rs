@@ -75,14 +75,11 @@ use crate::load::InputNames;
 
 use super::python::{
     enum_member_names, escape_ident, exempt_long_lines, format_python, is_keyword, pascal, py_decimal, py_doc,
-    py_float, py_integer, py_number, py_regex, py_str, render_template, unique_names, SHADOWED_BUILTINS,
+    py_float, py_integer, py_number, py_regex, py_str, render_template, shared_module, unique_names, SHADOWED_BUILTINS,
 };
-use super::{banner, events, Options, OutputPath, RenderError};
+use super::{banner, events, Options, OutputPath, RenderError, SCAFFOLD_HEADER};
 
 mod event_adapter;
-
-/// The first line of every scaffold: no "DO NOT EDIT" banner, the file is the user's.
-const SCAFFOLD_HEADER: &str = "# Scaffolded by specgen once: this file is yours to edit, specgen never overwrites it.";
 
 /// `info.version` of the app (the spec has no version field); equal to the OpenAPI target's.
 const APP_VERSION: &str = "0.1.0";
@@ -195,25 +192,6 @@ pub fn outputs(names: &InputNames, opts: &Options) -> Vec<OutputPath> {
     }
     paths.sort();
     paths
-}
-
-/// The absolute Python module of the shared package: its path without the first component (the
-/// project directory on `PYTHONPATH`), so `shared/shared/generated` is `shared.generated`.
-fn shared_module(opts: &Options) -> Result<String, RenderError> {
-    let parts: Vec<&str> = opts.roots.shared_package.components().map(|c| c.as_str()).collect();
-    let module = if parts.len() > 1 { &parts[1..] } else { &parts[..] };
-    let importable = |p: &&str| {
-        p.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-            && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-            && !is_keyword(p)
-    };
-    if module.is_empty() || !module.iter().all(importable) {
-        return Err(bug(format!(
-            "`[paths] shared_package = \"{}\"` is not an importable Python package path",
-            opts.roots.shared_package
-        )));
-    }
-    Ok(module.join("."))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1396,22 +1374,11 @@ mod tests {
     use crate::ir::{Class, Enum, Field};
     use crate::load::Input;
     use crate::targets::{pydantic, Target};
+    use crate::test_support::{example, fixture};
     use crate::Project;
-
-    fn manifest_dir() -> Utf8PathBuf {
-        Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-    }
 
     fn load(root: Utf8PathBuf) -> Project {
         Project::load(&Input::Root(root.clone())).unwrap_or_else(|d| panic!("{root}:\n{d}"))
-    }
-
-    fn example() -> Project {
-        load(manifest_dir().join("../examples/bookshelf"))
-    }
-
-    fn fixture(name: &str) -> Project {
-        load(manifest_dir().join("tests/fixtures/good").join(name))
     }
 
     /// A project written from (path, text) pairs into a temporary directory.

@@ -373,17 +373,10 @@ fn markdown_text(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use camino::Utf8PathBuf;
-
     use super::*;
     use crate::ir::{Access, Consume, Event, Service, ServiceKind};
-    use crate::load::Input;
+    use crate::test_support::load;
     use crate::Project;
-
-    fn load(root: &str) -> Project {
-        let root = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(root);
-        Project::load(&Input::Root(root)).unwrap()
-    }
 
     fn only_graph(project: &Project) -> Options {
         let mut opts = project.options.clone();
@@ -469,23 +462,7 @@ mod tests {
     }
 
     fn service(name: &str) -> Service {
-        Service {
-            name: name.into(),
-            kind: ServiceKind::Default,
-            description: None,
-            dev_template: true,
-            scaffold: true,
-            custom_wiring: false,
-            custom_dockerfile: false,
-            port: None,
-            access: Vec::new(),
-            publishes: Vec::new(),
-            depends_on: Vec::new(),
-            profiles: Vec::new(),
-            domains: Vec::new(),
-            consumes: Vec::new(),
-            manifest_file: None,
-        }
+        Service::new(name, ServiceKind::Default)
     }
 
     #[test]

@@ -127,6 +127,18 @@ impl Default for OutputRoots {
     }
 }
 
+impl OutputRoots {
+    /// The project directory holding the shared package: the first normal component of
+    /// `shared_package` (`shared` of `shared/shared/generated`); `None` when it has none.
+    /// Documents and crates that belong to the shared project go next to the package there.
+    pub fn shared_project(&self) -> Option<&str> {
+        self.shared_package.components().find_map(|c| match c {
+            camino::Utf8Component::Normal(dir) => Some(dir),
+            _ => None,
+        })
+    }
+}
+
 /// What to render and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
@@ -262,6 +274,11 @@ fn package_inits<'p>(generated: impl Iterator<Item = &'p Utf8Path>, opts: &Optio
     }
     inits
 }
+
+/// The first line of every scaffold that can carry a comment: no "DO NOT EDIT" banner, the file
+/// is the user's.
+pub const SCAFFOLD_HEADER: &str =
+    "# Scaffolded by specgen once: this file is yours to edit, specgen never overwrites it.";
 
 /// The one-line banner at the top of every generated text file that can carry a comment.
 /// `sources` are project-relative spec paths; the format follows the widely recognised

@@ -412,13 +412,8 @@ mod tests {
     use camino::Utf8PathBuf;
 
     use super::*;
-    use crate::load::Input;
+    use crate::test_support::example;
     use crate::Project;
-
-    fn example() -> Project {
-        let root = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/bookshelf");
-        Project::load(&Input::Root(root)).unwrap()
-    }
 
     fn only_openapi(project: &Project) -> Options {
         let mut opts = project.options.clone();

@@ -29,7 +29,7 @@ use std::sync::OnceLock;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use ruff_python_formatter::{format_module_source, PyFormatOptions};
 
-use super::RenderError;
+use super::{Options, RenderError};
 use crate::ir::Number;
 
 /// ruff's default line length.
@@ -201,6 +201,31 @@ pub fn render_template(name: &str, ctx: Value) -> Result<String, RenderError> {
     let env = environment();
     let template = env.get_template(name).map_err(|e| render_error(name, format!("{e:#}")))?;
     template.render(ctx).map_err(|e| render_error(name, format!("{e:#}")))
+}
+
+/// The absolute Python module of the shared package: its path without the first component (the
+/// project directory on `PYTHONPATH`), so `shared/shared/generated` is `shared.generated`; a
+/// one-component path is the module itself. An error when a component is no identifier
+/// (validation of `[paths] shared_package` does not reject that yet).
+pub fn shared_module(opts: &Options) -> Result<String, RenderError> {
+    let parts: Vec<&str> = opts.roots.shared_package.components().map(|c| c.as_str()).collect();
+    let module = if parts.len() > 1 { &parts[1..] } else { &parts[..] };
+    if module.is_empty() || !module.iter().all(|p| is_python_name(p)) {
+        return Err(RenderError {
+            origin: "[paths] shared_package".into(),
+            message: format!(
+                "`[paths] shared_package = \"{}\"` is not an importable Python package path",
+                opts.roots.shared_package
+            ),
+        });
+    }
+    Ok(module.join("."))
+}
+
+fn is_python_name(s: &str) -> bool {
+    s.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !is_keyword(s)
 }
 
 /// The file-level exemption for long lines, on the line after the banner: spec text (names,

@@ -43,7 +43,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use camino::{Utf8Component, Utf8Path, Utf8PathBuf};
+use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::fileset::{FileKind, FileSet};
 use crate::ir::{Class, Enum, Field, Ir, Primitive, TypeRef};
@@ -75,9 +75,8 @@ pub fn outputs(names: &InputNames, opts: &Options) -> Vec<OutputPath> {
 /// shared package has no normal component): the `src/` of a Rust crate next to the shared
 /// Python project.
 pub fn path(opts: &Options) -> Utf8PathBuf {
-    let project = opts.roots.shared_package.components().find(|c| matches!(c, Utf8Component::Normal(_)));
-    let base = match project {
-        Some(dir) => Utf8Path::new(dir.as_str()).join("rust"),
+    let base = match opts.roots.shared_project() {
+        Some(dir) => Utf8Path::new(dir).join("rust"),
         None => Utf8PathBuf::from("rust"),
     };
     base.join("src").join(FILE)
@@ -552,12 +551,8 @@ mod tests {
     use super::*;
     use crate::load::Input;
     use crate::targets::Target;
+    use crate::test_support::load;
     use crate::Project;
-
-    fn load(dir: &str) -> Project {
-        let root = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir);
-        Project::load(&Input::Root(root)).unwrap()
-    }
 
     fn rust_only() -> Options {
         Options { targets: [Target::Rust].into_iter().collect(), ..Options::default() }

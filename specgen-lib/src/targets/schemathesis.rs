@@ -282,16 +282,8 @@ mod tests {
 
     use super::*;
     use crate::load::Input;
+    use crate::test_support::{example, load};
     use crate::Project;
-
-    fn load(root: &str) -> Project {
-        let root = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(root);
-        Project::load(&Input::Root(root)).unwrap()
-    }
-
-    fn example() -> Project {
-        load("../examples/bookshelf")
-    }
 
     fn only_schemathesis(project: &Project) -> Options {
         let mut opts = project.options.clone();

@@ -202,13 +202,7 @@ mod tests {
     use camino::Utf8PathBuf;
 
     use super::*;
-    use crate::load::Input;
-    use crate::Project;
-
-    fn example() -> Project {
-        let root = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/bookshelf");
-        Project::load(&Input::Root(root)).unwrap()
-    }
+    use crate::test_support::example;
 
     fn field(name: &str, ty: TypeRef) -> Field {
         Field::plain(name, ty)

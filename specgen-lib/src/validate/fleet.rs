@@ -53,7 +53,7 @@ pub(crate) fn lower(ctx: &mut Ctx, parsed: &Parsed, loaded: &Loaded, ir: &mut Ir
             );
             continue;
         }
-        services.insert(name.clone(), new_service(name.clone(), ServiceKind::Default));
+        services.insert(name.clone(), Service::new(name.clone(), ServiceKind::Default));
     }
 
     for (service, domain, id, spec) in &parsed.domains {
@@ -164,26 +164,6 @@ fn resolved_kind(service: &Service) -> ServiceKind {
     }
 }
 
-fn new_service(name: String, kind: ServiceKind) -> Service {
-    Service {
-        name,
-        kind,
-        description: None,
-        dev_template: true,
-        custom_wiring: false,
-        custom_dockerfile: false,
-        port: None,
-        access: Vec::new(),
-        publishes: Vec::new(),
-        scaffold: true,
-        depends_on: Vec::new(),
-        profiles: Vec::new(),
-        domains: Vec::new(),
-        consumes: Vec::new(),
-        manifest_file: None,
-    }
-}
-
 fn lower_services_file(ctx: &mut Ctx, file: &spec::ServicesFile, services: &mut BTreeMap<String, Service>) {
     if let Some(v) = &file.version {
         if v.value != 2 {
@@ -253,7 +233,7 @@ fn lower_services_file(ctx: &mut Ctx, file: &spec::ServicesFile, services: &mut 
             Some(ServiceType::Node) => ServiceKind::Node,
             Some(ServiceType::Default) | None => ServiceKind::Default,
         };
-        let mut service = new_service(name.value.clone(), kind);
+        let mut service = Service::new(name.value.clone(), kind);
         service.description = s.description.clone();
         service.dev_template = s.dev_template.unwrap_or(true);
         service.custom_wiring = s.custom_wiring.unwrap_or(false);

@@ -77,23 +77,7 @@ fn dot_of_every_good_project_renders() {
 }
 
 fn service(name: &str) -> Service {
-    Service {
-        name: name.into(),
-        kind: ServiceKind::Node,
-        description: Some("free \"text\" <b>\\".into()),
-        dev_template: true,
-        scaffold: true,
-        custom_wiring: false,
-        custom_dockerfile: false,
-        port: None,
-        access: Vec::new(),
-        publishes: Vec::new(),
-        depends_on: Vec::new(),
-        profiles: Vec::new(),
-        domains: Vec::new(),
-        consumes: Vec::new(),
-        manifest_file: None,
-    }
+    Service { description: Some("free \"text\" <b>\\".into()), ..Service::new(name, ServiceKind::Node) }
 }
 
 #[test]
