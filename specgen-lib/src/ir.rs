@@ -420,6 +420,13 @@ impl Service {
         })
     }
 
+    /// Whether compose can check the service's health: a FastAPI service (`GET /health`) or a
+    /// Node.js one (a TCP connect), on its port. Workers and plain processes have no check, so
+    /// nothing may wait for them with `service_healthy`.
+    pub fn has_healthcheck(&self) -> bool {
+        matches!(self.kind, ServiceKind::PythonFastapi | ServiceKind::Node) && self.port().is_some()
+    }
+
     /// Whether an operation of the service subscribes to `event`.
     pub fn subscribes_to(&self, event: &str) -> bool {
         self.operations().any(|op| op.events.as_ref().is_some_and(|e| e.subscribe.as_deref() == Some(event)))

@@ -832,7 +832,7 @@ impl<'a> Fleet<'a> {
 
 /// The healthcheck of a built service, if its type has one.
 fn healthcheck(service: &Service) -> Option<Healthcheck> {
-    let port = service.port()?;
+    let port = service.port().filter(|_| service.has_healthcheck())?;
     let test = match service.kind {
         ServiceKind::PythonFastapi => vec![
             "CMD".into(),

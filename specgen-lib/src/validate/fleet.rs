@@ -394,7 +394,7 @@ fn check_compose_startup(ctx: &mut Ctx, file: &spec::ServicesFile, services: &BT
         let s = &entry.value;
         for (target, condition) in &s.depends_on {
             let Some(waited) = services.get(&target.value) else { continue };
-            if condition.value == spec::DependsCondition::ServiceHealthy && waited.port().is_none() {
+            if condition.value == spec::DependsCondition::ServiceHealthy && !waited.has_healthcheck() {
                 ctx.push(
                     Diagnostic::error(
                         "E0422",
