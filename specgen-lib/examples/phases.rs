@@ -1,4 +1,5 @@
-//! Times each pipeline phase on one project: `cargo run --release -p specgen-lib --example phases -- DIR`.
+//! Times each pipeline phase on one project, and each enabled target on its own:
+//! `cargo run --release -p specgen-lib --example phases -- DIR`.
 //! A development aid for the benchmark (bench/bench.sh measures whole runs).
 
 use std::time::Instant;
@@ -18,4 +19,11 @@ fn main() {
     let files = specgen::targets::render(&validated.ir, &validated.options).expect("render");
     let t_render = t.elapsed();
     println!("load {t_load:?}  validate {t_validate:?}  render {t_render:?}  ({} files)", files.len());
+    for target in &validated.options.targets {
+        let mut options = validated.options.clone();
+        options.targets = [*target].into_iter().collect();
+        let t = Instant::now();
+        let files = specgen::targets::render(&validated.ir, &options).expect("render");
+        println!("  {:<12} {:>10.1?}  ({} files)", target.name(), t.elapsed(), files.len());
+    }
 }
