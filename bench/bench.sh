@@ -4,7 +4,7 @@
 #   bench/bench.sh [N...]          (default: 10 100 1000 10000)
 #
 # For each N: writes the corpus to target/bench/nN (once; delete the directory to rebuild it),
-# then
+# then for each target set (BENCH_SETS):
 #   - generate: RUNS times `specgen generate --root <fresh copy> --out <fresh empty dir>`,
 #     reporting the median wall time and the peak RSS (max over the runs, /usr/bin/time %M);
 #   - no-op: RUNS times the same command again on the last run's root and out dir, which must
@@ -12,13 +12,18 @@
 #     before and after, and the largest number of files changed/added/removed by one run is
 #     reported (it must be 0).
 # Prints a markdown table on stdout (also saved to target/bench/results.md) and the 10000/1000
-# time ratio. Progress goes to stderr. Exits 1 if a run failed or a no-op wrote a file.
+# time ratio of each set. Progress goes to stderr. Exits 1 if a run failed or a no-op wrote a file.
 #
 # Wall time is taken around `/usr/bin/time specgen ...`, so it includes starting /usr/bin/time
 # (a few ms; the script measures and prints that overhead).
 #
 # Environment (read):
 #   BENCH_RUNS        runs per measurement (default 5)
+#   BENCH_SETS        target sets to measure (default "models rest default"):
+#                       models   --target pydantic (schemas.py only)
+#                       rest     the models and every REST target: pydantic fastapi client openapi
+#                                typescript
+#                       default  specgen's default targets (all but rust)
 #   BENCH_DIR         corpus and work directory (default <repo>/target/bench)
 #   SPECGEN_BIN       binary to measure (default: builds `cargo build -p specgen-cli --release`
 #                     once, a few minutes on 2 cores the first time)
@@ -37,6 +42,15 @@ sizes=("$@")
 if [[ ${#sizes[@]} -eq 0 ]]; then sizes=(10 100 1000 10000); fi
 for n in "${sizes[@]}"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "not a positive integer: $n (usage: bench/bench.sh [N...])"
+done
+declare -A set_targets=(
+  [models]="pydantic"
+  [rest]="pydantic fastapi client openapi typescript"
+  [default]=""
+)
+read -r -a sets <<<"${BENCH_SETS:-models rest default}"
+for set in "${sets[@]}"; do
+  [[ -v "set_targets[$set]" ]] || die "unknown target set: $set (BENCH_SETS: models, rest, default)"
 done
 runs="${BENCH_RUNS:-5}"
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer"
@@ -141,51 +155,55 @@ for n in "${sizes[@]}"; do
   models="$(grep -cE '^  [A-Za-z]' "$corpus/shared/spec/models.yaml" || true)"
   operations="$(find "$corpus/services" -name '*.yaml' -exec cat {} + | grep -cE '^  [a-z][a-z0-9_]*:$' || true)"
 
-  # generate into a fresh copy and a fresh empty out dir, RUNS times
-  log "N=$n: generate x$runs"
-  walls=() rsss=()
-  ok=1
-  for ((r = 1; r <= runs; r++)); do
-    rm -rf "$work/root" "$work/out"
-    cp -a "$corpus" "$work/root"
-    mkdir "$work/out"
-    measure "$specgen" generate --root "$work/root" --out "$work/out"
-    if [[ $m_status -ne 0 ]]; then fail_run "specgen generate (N=$n)"; ok=0; break; fi
-    walls+=("$m_wall")
-    rsss+=("$m_rss")
-  done
-  if [[ $ok -eq 0 ]]; then
-    rows+=("| $n | $models | $operations | FAILED | | | | | |")
-    continue
-  fi
-  files="$(find "$work/out" -type f | wc -l)"
-  gen_median[$n]="$(median "${walls[@]}")"
-  gen_rss="$(kb_to_mb "$(max "${rsss[@]}")")"
+  for set in "${sets[@]}"; do
+    flags=()
+    for target in ${set_targets[$set]}; do flags+=(--target "$target"); done
+    # generate into a fresh copy and a fresh empty out dir, RUNS times
+    log "N=$n, $set: generate x$runs"
+    walls=() rsss=()
+    ok=1
+    for ((r = 1; r <= runs; r++)); do
+      rm -rf "$work/root" "$work/out"
+      cp -a "$corpus" "$work/root"
+      mkdir "$work/out"
+      measure "$specgen" generate --root "$work/root" --out "$work/out" "${flags[@]}"
+      if [[ $m_status -ne 0 ]]; then fail_run "specgen generate (N=$n, $set)"; ok=0; break; fi
+      walls+=("$m_wall")
+      rsss+=("$m_rss")
+    done
+    if [[ $ok -eq 0 ]]; then
+      rows+=("| $set | $n | $models | $operations | FAILED | | | | | |")
+      continue
+    fi
+    files="$(find "$work/out" -type f | wc -l)"
+    gen_median[$set,$n]="$(median "${walls[@]}")"
+    gen_rss="$(kb_to_mb "$(max "${rsss[@]}")")"
 
-  # no-op: same root and out dir again
-  log "N=$n: no-op regeneration x$runs"
-  noop_walls=() noop_rsss=() rewritten=()
-  for ((r = 1; r <= runs; r++)); do
-    snapshot >"$scratch/before.txt"
-    sleep 0.02 # past the file-system timestamp granularity
-    measure "$specgen" generate --root "$work/root" --out "$work/out"
-    snapshot >"$scratch/after.txt"
-    if [[ $m_status -ne 0 ]]; then fail_run "no-op specgen generate (N=$n)"; ok=0; break; fi
-    noop_walls+=("$m_wall")
-    noop_rsss+=("$m_rss")
-    rewritten+=("$(changed_files "$scratch/before.txt" "$scratch/after.txt")")
+    # no-op: same root and out dir again
+    log "N=$n, $set: no-op regeneration x$runs"
+    noop_walls=() noop_rsss=() rewritten=()
+    for ((r = 1; r <= runs; r++)); do
+      snapshot >"$scratch/before.txt"
+      sleep 0.02 # past the file-system timestamp granularity
+      measure "$specgen" generate --root "$work/root" --out "$work/out" "${flags[@]}"
+      snapshot >"$scratch/after.txt"
+      if [[ $m_status -ne 0 ]]; then fail_run "no-op specgen generate (N=$n, $set)"; ok=0; break; fi
+      noop_walls+=("$m_wall")
+      noop_rsss+=("$m_rss")
+      rewritten+=("$(changed_files "$scratch/before.txt" "$scratch/after.txt")")
+    done
+    if [[ $ok -eq 0 ]]; then
+      rows+=("| $set | $n | $models | $operations | $files | ${gen_median[$set,$n]} | $gen_rss | FAILED | | |")
+      continue
+    fi
+    worst="$(max "${rewritten[@]}")"
+    if [[ "$worst" -ne 0 ]]; then
+      log "N=$n, $set: a no-op regeneration changed $worst file(s) (must be 0):"
+      diff "$scratch/before.txt" "$scratch/after.txt" | head -n 20 >&2 || true
+      failed=1
+    fi
+    rows+=("| $set | $n | $models | $operations | $files | ${gen_median[$set,$n]} | $gen_rss | $(median "${noop_walls[@]}") | $(kb_to_mb "$(max "${noop_rsss[@]}")") | $worst |")
   done
-  if [[ $ok -eq 0 ]]; then
-    rows+=("| $n | $models | $operations | $files | ${gen_median[$n]} | $gen_rss | FAILED | | |")
-    continue
-  fi
-  worst="$(max "${rewritten[@]}")"
-  if [[ "$worst" -ne 0 ]]; then
-    log "N=$n: a no-op regeneration changed $worst file(s) (must be 0):"
-    diff "$scratch/before.txt" "$scratch/after.txt" | head -n 20 >&2 || true
-    failed=1
-  fi
-  rows+=("| $n | $models | $operations | $files | ${gen_median[$n]} | $gen_rss | $(median "${noop_walls[@]}") | $(kb_to_mb "$(max "${noop_rsss[@]}")") | $worst |")
 done
 
 # ---- report ----
@@ -193,14 +211,15 @@ done
   echo "specgen generate, median of $runs runs (wall s), peak RSS = max over the runs;"
   echo "$(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet HEAD 2>/dev/null || echo '+dirty'); /usr/bin/time overhead included in wall times: ${overhead_ms} ms"
   echo
-  echo "| N | models | operations | files generated | generate median (s) | peak RSS (MB) | no-op median (s) | no-op peak RSS (MB) | files rewritten on no-op |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| targets | N | models | operations | files generated | generate median (s) | peak RSS (MB) | no-op median (s) | no-op peak RSS (MB) | files rewritten on no-op |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
-  if [[ -n "${gen_median[1000]:-}" && -n "${gen_median[10000]:-}" ]]; then
-    echo
-    awk -v a="${gen_median[1000]}" -v b="${gen_median[10000]}" \
-      'BEGIN { if (a > 0) printf "generate time ratio 10000/1000: %.2f (target: under 12)\n", b / a }'
-  fi
+  for set in "${sets[@]}"; do
+    if [[ -n "${gen_median[$set,1000]:-}" && -n "${gen_median[$set,10000]:-}" ]]; then
+      awk -v s="$set" -v a="${gen_median[$set,1000]}" -v b="${gen_median[$set,10000]}" \
+        'BEGIN { if (a > 0) printf "\n%s: generate time ratio 10000/1000: %.2f (target: under 12)\n", s, b / a }'
+    fi
+  done
 } | tee "$bench_dir/results.md"
 log "saved to $bench_dir/results.md"
 exit "$failed"

@@ -41,7 +41,6 @@ APT_PACKAGES=(
   docker-compose    # specgen-lib/tests/it/compose.rs: `docker-compose config` reads the compose files
   graphviz          # specgen-lib/tests/it/graph.rs: `dot -Tsvg` renders `specgen graph --format dot`
   bazel-bootstrap   # scripts/bazel-test.sh: rules_bazel with real Bazel 4.2.3 (offline, WORKSPACE mode)
-  # Planned, not used yet (uncomment with the issue that needs it):
   nix-bin           # scripts/nix-test.sh: the flake (flake.nix, nix/) built with real Nix, offline
 )
 # ---------------------------------------------------------------------------------------------
@@ -72,6 +71,10 @@ on_exit() {
   section_name=""
   printf '\n==== summary ====\n'
   if [[ ${#summary[@]} -gt 0 ]]; then printf '%s\n' "${summary[@]}"; fi
+  # A full disk shows up as a linker crash (SIGBUS) or a failed write: say how much was left.
+  printf 'disk: target/ holds %s; %s free on its filesystem\n' \
+    "$(du -sh "${CARGO_TARGET_DIR:-$root/target}" 2>/dev/null | cut -f1)" \
+    "$(df -h --output=avail "$root" 2>/dev/null | tail -1 | tr -d ' ')"
   if [[ $status -eq 0 ]]; then
     printf 'PASS: scripts/test.sh in %s s\n' "$(elapsed "$t_start")"
   else

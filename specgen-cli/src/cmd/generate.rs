@@ -54,5 +54,8 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<Outcome> {
             report.scaffolded.len()
         );
     }
+    // The process ends next: freeing the IR and the rendered files one allocation at a time
+    // would take longer (~10 ms on a 1,000-model project) than the exit that frees them at once.
+    std::mem::forget((project, files));
     Ok(Outcome::Ok)
 }

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use camino::{Utf8Path, Utf8PathBuf};
 
@@ -187,22 +188,10 @@ impl std::error::Error for RenderError {}
 
 /// Renders every enabled target.
 pub fn render(ir: &Ir, opts: &Options) -> Result<FileSet, RenderError> {
+    let targets: Vec<Target> = opts.targets.iter().copied().collect();
     let mut files = FileSet::new();
-    for target in &opts.targets {
-        let set = match target {
-            Target::Pydantic => pydantic::render(ir, opts)?,
-            Target::Fastapi => fastapi::render(ir, opts)?,
-            Target::Client => client::render(ir, opts)?,
-            Target::Openapi => openapi::render(ir, opts)?,
-            Target::Typescript => typescript::render(ir, opts)?,
-            Target::Events => events::render(ir, opts)?,
-            Target::Asyncapi => asyncapi::render(ir, opts)?,
-            Target::Compose => compose::render(ir, opts)?,
-            Target::Schemathesis => schemathesis::render(ir, opts)?,
-            Target::Graph => graph::render(ir, opts)?,
-            Target::Rust => rust::render(ir, opts)?,
-        };
-        files.extend(set);
+    for set in render_each(ir, opts, &targets) {
+        files.extend(set?);
     }
     let generated: Vec<Utf8PathBuf> =
         files.iter().filter(|(_, f)| f.kind == FileKind::Generated).map(|(p, _)| p.to_path_buf()).collect();
@@ -212,6 +201,49 @@ pub fn render(ir: &Ir, opts: &Options) -> Result<FileSet, RenderError> {
         }
     }
     Ok(files)
+}
+
+/// The files of each of `targets`, in their order. Targets are independent, so two threads take
+/// them one at a time from a shared queue; the result does not depend on which thread rendered
+/// what.
+fn render_each(ir: &Ir, opts: &Options, targets: &[Target]) -> Vec<Result<FileSet, RenderError>> {
+    if targets.len() < 2 {
+        return targets.iter().map(|&target| render_target(ir, opts, target)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let worker = || {
+        let mut done = Vec::new();
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&target) = targets.get(index) else { return done };
+            done.push((index, render_target(ir, opts, target)));
+        }
+    };
+    let mut done = std::thread::scope(|scope| {
+        let other = scope.spawn(worker);
+        let mut done = worker();
+        done.extend(other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        done
+    });
+    done.sort_by_key(|(index, _)| *index);
+    done.into_iter().map(|(_, set)| set).collect()
+}
+
+/// The files of one target.
+fn render_target(ir: &Ir, opts: &Options, target: Target) -> Result<FileSet, RenderError> {
+    match target {
+        Target::Pydantic => pydantic::render(ir, opts),
+        Target::Fastapi => fastapi::render(ir, opts),
+        Target::Client => client::render(ir, opts),
+        Target::Openapi => openapi::render(ir, opts),
+        Target::Typescript => typescript::render(ir, opts),
+        Target::Events => events::render(ir, opts),
+        Target::Asyncapi => asyncapi::render(ir, opts),
+        Target::Compose => compose::render(ir, opts),
+        Target::Schemathesis => schemathesis::render(ir, opts),
+        Target::Graph => graph::render(ir, opts),
+        Target::Rust => rust::render(ir, opts),
+    }
 }
 
 /// The paths every enabled target would write, sorted; a function of input names only.

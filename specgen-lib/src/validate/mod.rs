@@ -9,7 +9,7 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::diagnostics::{Diagnostic, Diagnostics, FileId, Sources};
+use crate::diagnostics::{Diagnostic, Diagnostics, FileId, SourceFile, Sources};
 use crate::ir::{Enum, Ir};
 use crate::load::{Loaded, SpecKind};
 use crate::spec::config::ConfigFile;
@@ -150,40 +150,17 @@ fn parse_all(loaded: &Loaded) -> Result<Parsed, Diagnostics> {
     let mut parsed =
         Parsed { config: None, services: None, models: None, events: None, domains: Vec::new(), manifests: Vec::new() };
     let mut diags = Vec::new();
-    for (id, file) in loaded.sources.iter() {
-        let kind = crate::load::classify(&file.path).expect("loaded files are classified");
-        if kind == SpecKind::Config {
-            match config::parse(id, &file.text) {
-                Ok(c) => parsed.config = Some((id, c)),
-                Err(d) => diags.push(d),
-            }
-            continue;
+    for (id, (spec, file_diags)) in parse_files(&loaded.sources, PARALLEL_BYTES) {
+        diags.extend(file_diags);
+        match spec {
+            None => {}
+            Some(ParsedFile::Config(c)) => parsed.config = Some((id, c)),
+            Some(ParsedFile::Services(s)) => parsed.services = Some((id, s)),
+            Some(ParsedFile::Models(m)) => parsed.models = Some((id, m)),
+            Some(ParsedFile::Events(e)) => parsed.events = Some((id, e)),
+            Some(ParsedFile::Domain { service, domain, spec }) => parsed.domains.push((service, domain, id, spec)),
+            Some(ParsedFile::Manifest { service, spec }) => parsed.manifests.push((service, id, spec)),
         }
-        let node = match yaml::parse(id, &file.text) {
-            Ok(node) => node,
-            Err(d) => {
-                diags.push(d);
-                continue;
-            }
-        };
-        let soft = RefCell::new(Vec::new());
-        match kind {
-            SpecKind::Config => unreachable!("handled above"),
-            SpecKind::Services => parsed.services = deserialize(&node, &soft, &mut diags).map(|s| (id, s)),
-            SpecKind::Models => parsed.models = deserialize(&node, &soft, &mut diags).map(|s| (id, s)),
-            SpecKind::Events => parsed.events = deserialize(&node, &soft, &mut diags).map(|s| (id, s)),
-            SpecKind::Domain { service, domain } => {
-                if let Some(spec) = deserialize(&node, &soft, &mut diags) {
-                    parsed.domains.push((service, domain, id, spec));
-                }
-            }
-            SpecKind::Manifest { service } => {
-                if let Some(spec) = deserialize(&node, &soft, &mut diags) {
-                    parsed.manifests.push((service, id, spec));
-                }
-            }
-        }
-        diags.extend(soft.into_inner());
     }
     if diags.is_empty() {
         parsed.domains.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
@@ -194,6 +171,89 @@ fn parse_all(loaded: &Loaded) -> Result<Parsed, Diagnostics> {
         all.sort();
         Err(all)
     }
+}
+
+/// One spec file's struct.
+#[derive(Debug)]
+enum ParsedFile {
+    Config(ConfigFile),
+    Services(ServicesFile),
+    Models(ModelsFile),
+    Events(EventsFile),
+    Domain { service: String, domain: String, spec: DomainFile },
+    Manifest { service: String, spec: ManifestFile },
+}
+
+/// What parsing one file gave: its struct (none when it failed) and its diagnostics.
+type FileOutcome = (Option<ParsedFile>, Vec<Diagnostic>);
+
+/// Below this many bytes of input, files are parsed on one thread (a thread costs more than it
+/// saves).
+const PARALLEL_BYTES: usize = 256 * 1024;
+
+/// Every file parsed (its struct, or none when it failed) with its diagnostics, in file order.
+///
+/// Parsing is most of validation's time on large projects and files are independent, so inputs
+/// of `parallel_bytes` or more are parsed on two threads, the files dealt out largest first to whichever thread has
+/// fewer bytes so far (one big models.yaml and many domain files balance well).
+fn parse_files(sources: &Sources, parallel_bytes: usize) -> Vec<(FileId, FileOutcome)> {
+    let mut files: Vec<(FileId, &SourceFile)> = sources.iter().collect();
+    let total: usize = files.iter().map(|(_, f)| f.text.len()).sum();
+    if total < parallel_bytes {
+        return files.into_iter().map(|(id, file)| (id, parse_file(id, file))).collect();
+    }
+    files.sort_by_key(|(id, f)| (std::cmp::Reverse(f.text.len()), *id));
+    let (mut first, mut second) = (Vec::new(), Vec::new());
+    let (mut first_bytes, mut second_bytes) = (0, 0);
+    for file in files {
+        if first_bytes <= second_bytes {
+            first_bytes += file.1.text.len();
+            first.push(file);
+        } else {
+            second_bytes += file.1.text.len();
+            second.push(file);
+        }
+    }
+    let parse = |files: Vec<(FileId, &SourceFile)>| -> Vec<_> {
+        files.into_iter().map(|(id, file)| (id, parse_file(id, file))).collect()
+    };
+    let mut results = std::thread::scope(|scope| {
+        let other = scope.spawn(|| parse(second));
+        let mut results = parse(first);
+        results.extend(other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        results
+    });
+    results.sort_by_key(|(id, _)| *id);
+    results
+}
+
+/// Parses one file into its struct; every problem found is in the diagnostics.
+fn parse_file(id: FileId, file: &SourceFile) -> FileOutcome {
+    let mut diags = Vec::new();
+    let kind = crate::load::classify(&file.path).expect("loaded files are classified");
+    if kind == SpecKind::Config {
+        let config = config::parse(id, &file.text).map_err(|d| diags.push(d)).ok();
+        return (config.map(ParsedFile::Config), diags);
+    }
+    let node = match yaml::parse(id, &file.text) {
+        Ok(node) => node,
+        Err(d) => return (None, vec![d]),
+    };
+    let soft = RefCell::new(Vec::new());
+    let spec = match kind {
+        SpecKind::Config => unreachable!("handled above"),
+        SpecKind::Services => deserialize(&node, &soft, &mut diags).map(ParsedFile::Services),
+        SpecKind::Models => deserialize(&node, &soft, &mut diags).map(ParsedFile::Models),
+        SpecKind::Events => deserialize(&node, &soft, &mut diags).map(ParsedFile::Events),
+        SpecKind::Domain { service, domain } => {
+            deserialize(&node, &soft, &mut diags).map(|spec| ParsedFile::Domain { service, domain, spec })
+        }
+        SpecKind::Manifest { service } => {
+            deserialize(&node, &soft, &mut diags).map(|spec| ParsedFile::Manifest { service, spec })
+        }
+    };
+    diags.extend(soft.into_inner());
+    (spec, diags)
 }
 
 /// Deserializes a whole file; a file that is empty or `null` reads as an empty map.
@@ -222,4 +282,33 @@ pub(crate) fn is_identifier(s: &str) -> bool {
 pub(crate) fn is_pascal(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some('A'..='Z')) && chars.all(|c| c.is_ascii_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use camino::Utf8PathBuf;
+
+    use super::*;
+    use crate::load::{self, Input};
+
+    /// Parsing on two threads gives what parsing on one gives, structs and diagnostics, for the
+    /// example and for every bad fixture (each with its own kind of error).
+    #[test]
+    fn parsing_on_two_threads_changes_nothing() {
+        let fixtures = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut roots = vec![Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/bookshelf")];
+        let mut bad: Vec<Utf8PathBuf> =
+            fixtures.join("bad").read_dir_utf8().unwrap().map(|entry| entry.unwrap().into_path()).collect();
+        bad.sort();
+        roots.extend(bad.into_iter().filter(|dir| dir.is_dir()));
+        let mut compared = 0;
+        for root in roots {
+            let Ok(loaded) = load::load(&Input::Root(root.clone())) else { continue };
+            let one = format!("{:?}", parse_files(&loaded.sources, usize::MAX));
+            let two = format!("{:?}", parse_files(&loaded.sources, 0));
+            assert_eq!(one, two, "{root}");
+            compared += 1;
+        }
+        assert!(compared > 40, "only {compared} projects loaded");
+    }
 }

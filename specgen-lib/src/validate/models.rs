@@ -51,25 +51,23 @@ pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir) {
     ctx.class_names = defined.keys().cloned().collect();
 
     // Pass 2: fields, then classes.
-    let mut field_spans: BTreeMap<(String, String), Span> = BTreeMap::new();
     for (name, model) in &file.models {
-        for field_name in model.fields.keys() {
-            field_spans.insert((name.value.clone(), field_name.value.clone()), field_name.span);
-        }
-        let mut fields: Vec<(Spanned<String>, Field)> = Vec::new();
-        for (field_name, def) in &model.fields {
-            if let Some(field) = lower_field(ctx, &name.value, field_name, def) {
-                fields.push((field_name.clone(), field));
-            }
-        }
+        let fields: Vec<Field> = model
+            .fields
+            .iter()
+            .filter_map(|(field_name, def)| lower_field(ctx, &name.value, field_name, def))
+            .collect();
         let mut variants = Vec::new();
-        ctx.class_index.insert(name.value.clone(), ir.classes.len());
+        // The base class comes first; it gets its fields (moved, not cloned) once the variants
+        // have copied theirs.
+        let base = ir.classes.len();
+        ctx.class_index.insert(name.value.clone(), base);
         ir.classes.push(Class {
             name: name.value.clone(),
             model: name.value.clone(),
             variant: None,
             description: model.description.clone(),
-            fields: fields.iter().map(|(_, f)| f.clone()).collect(),
+            fields: Vec::new(),
         });
         for (variant, spec) in &model.variants {
             let class_name = format!("{}{}", name.value, variant.value);
@@ -104,10 +102,10 @@ pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir) {
             let drops_readonly = INPUT_VARIANTS.contains(&variant.value.as_str());
             let class_fields = fields
                 .iter()
-                .filter(|(n, f)| !(spec.exclude.iter().any(|e| e.value == n.value) || (drops_readonly && f.readonly)))
-                .map(|(n, f)| {
+                .filter(|f| !(spec.exclude.iter().any(|e| e.value == f.name) || (drops_readonly && f.readonly)))
+                .map(|f| {
                     let mut f = f.clone();
-                    if spec.optional.iter().any(|o| o.value == n.value) {
+                    if spec.optional.iter().any(|o| o.value == f.name) {
                         // "May be absent" in this variant means absent = unchanged (a PATCH):
                         // a default would silently overwrite the stored value.
                         f.required = false;
@@ -126,15 +124,16 @@ pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir) {
             });
             variants.push(class_name);
         }
+        ir.classes[base].fields = fields;
         ir.models.push(Model { name: name.value.clone(), description: model.description.clone(), variants });
     }
-    check_required_cycles(ctx, ir, &field_spans);
+    check_required_cycles(ctx, ir, file);
 }
 
 /// A cycle of required, non-nullable, direct references (A needs a B, which needs an A) has no
 /// finite instance: no JSON document could ever validate. Lists, dicts and nullable fields
 /// break such cycles (an empty list or `null` ends the recursion), so they are allowed.
-fn check_required_cycles(ctx: &mut Ctx, ir: &Ir, field_spans: &BTreeMap<(String, String), Span>) {
+fn check_required_cycles(ctx: &mut Ctx, ir: &Ir, file: &ModelsFile) {
     // Edge class -> referenced class, labelled with the field that makes it.
     let mut via: BTreeMap<(&str, &str), &Field> = BTreeMap::new();
     let mut graph: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -151,7 +150,12 @@ fn check_required_cycles(ctx: &mut Ctx, ir: &Ir, field_spans: &BTreeMap<(String,
         let (last, closing) = (cycle[cycle.len() - 2], cycle[cycle.len() - 1]);
         let field = via[&(last, closing)];
         let model = &ir.classes[ctx.class_index[last]].model;
-        let Some(&span) = field_spans.get(&(model.clone(), field.name.clone())) else { continue };
+        // Only a cycle needs the span of a field name: look it up then rather than index them all.
+        let spec = file.models.iter().find(|(name, _)| name.value == *model).map(|(_, spec)| spec);
+        let Some(span) = spec.and_then(|spec| spec.fields.keys().find(|name| name.value == field.name)).map(|n| n.span)
+        else {
+            continue;
+        };
         ctx.push(
             Diagnostic::error(
                 "E0130",
@@ -181,7 +185,7 @@ fn declare(ctx: &mut Ctx, defined: &mut BTreeMap<String, Span>, name: String, sp
     }
 }
 
-fn lower_field(ctx: &mut Ctx, model: &str, name: &Spanned<String>, def: &FieldDef) -> Option<Field> {
+fn lower_field<'a>(ctx: &mut Ctx, model: &'a str, name: &'a Spanned<String>, def: &'a FieldDef) -> Option<Field> {
     if !is_identifier(name) || name.value.starts_with('_') {
         ctx.push(
             Diagnostic::error("E0105", format!("field name `{}` is not a valid identifier", name.value), name.span, "invalid field name")
@@ -189,18 +193,17 @@ fn lower_field(ctx: &mut Ctx, model: &str, name: &Spanned<String>, def: &FieldDe
         );
         return None;
     }
-    let owner =
-        |description: Option<String>| Owner { prefix: model.to_string(), name: name.value.clone(), description };
+    let owner = |description: Option<&'a str>| Owner { prefix: model, name: &name.value, description };
     match def {
         FieldDef::Short(ty) => {
             let ty = ctx.resolve_type(&TypeExpr::Short(ty.clone()), &owner(None), None)?;
             Some(Field::plain(name.value.clone(), ty))
         }
-        FieldDef::Full(spec) => lower_full_field(ctx, name, spec, &owner(spec.description.clone())),
+        FieldDef::Full(spec) => lower_full_field(ctx, name, spec, &owner(spec.description.as_deref())),
     }
 }
 
-fn lower_full_field(ctx: &mut Ctx, name: &Spanned<String>, spec: &FieldSpec, owner: &Owner) -> Option<Field> {
+fn lower_full_field(ctx: &mut Ctx, name: &Spanned<String>, spec: &FieldSpec, owner: &Owner<'_>) -> Option<Field> {
     if let Some(values) = &spec.values {
         let is_enum = match &spec.ty {
             TypeExpr::Short(s) => s.value.trim() == "enum",

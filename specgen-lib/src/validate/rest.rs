@@ -291,7 +291,8 @@ fn lower_param(ctx: &mut Ctx, op: &Spanned<String>, p: &spec::ParamSpec) -> Opti
         Some(spec::ParamSource::Query) => ParamSource::Query,
         _ => ParamSource::Path,
     };
-    let owner = Owner { prefix: pascal(&op.value), name: p.name.value.clone(), description: p.description.clone() };
+    let prefix = pascal(&op.value);
+    let owner = Owner { prefix: &prefix, name: &p.name.value, description: p.description.as_deref() };
     let default_ty = TypeExpr::Short(Spanned { value: "string".into(), span: p.name.span });
     let ty = ctx.resolve_type(p.ty.as_ref().unwrap_or(&default_ty), &owner, p.values.as_ref())?;
     let scalar = |t: &TypeRef| matches!(t, TypeRef::Primitive(_) | TypeRef::Enum(_));

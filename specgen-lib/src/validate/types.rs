@@ -85,19 +85,19 @@ impl Parser<'_> {
 }
 
 /// Who owns a type being resolved: names its enums (`<Owner><Name>` in PascalCase).
-#[derive(Debug, Clone)]
-pub(crate) struct Owner {
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Owner<'a> {
     /// PascalCase prefix, e.g. the model name or the operation name in PascalCase.
-    pub prefix: String,
+    pub prefix: &'a str,
     /// The field or parameter name.
-    pub name: String,
+    pub name: &'a str,
     /// Description given to a generated enum.
-    pub description: Option<String>,
+    pub description: Option<&'a str>,
 }
 
-impl Owner {
+impl Owner<'_> {
     fn enum_name(&self) -> String {
-        format!("{}{}", self.prefix, pascal(&self.name))
+        format!("{}{}", self.prefix, pascal(self.name))
     }
 }
 
@@ -137,7 +137,7 @@ impl Ctx<'_> {
     pub(crate) fn resolve_type(
         &mut self,
         expr: &TypeExpr,
-        owner: &Owner,
+        owner: &Owner<'_>,
         field_values: Option<&Spanned<Vec<Spanned<String>>>>,
     ) -> Option<TypeRef> {
         match expr {
@@ -176,7 +176,7 @@ impl Ctx<'_> {
     fn resolve_full(
         &mut self,
         spec: &TypeSpec,
-        owner: &Owner,
+        owner: &Owner<'_>,
         field_values: Option<&Spanned<Vec<Spanned<String>>>>,
     ) -> Option<TypeRef> {
         let kind = spec.ty.value.as_str();
@@ -388,7 +388,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn make_enum(&mut self, owner: &Owner, values: &Spanned<Vec<Spanned<String>>>) -> Option<TypeRef> {
+    fn make_enum(&mut self, owner: &Owner<'_>, values: &Spanned<Vec<Spanned<String>>>) -> Option<TypeRef> {
         let mut ok = true;
         if values.value.len() < 2 {
             self.push(
@@ -434,7 +434,7 @@ impl Ctx<'_> {
         let new = Enum {
             name: name.clone(),
             values: values.value.iter().map(|v| v.value.clone()).collect(),
-            description: owner.description.clone(),
+            description: owner.description.map(str::to_string),
         };
         match self.enum_named(&name) {
             Some(existing) if *existing != new => {
