@@ -1,6 +1,6 @@
-//! JSON Schemas of the IR's classes and enums, in the dialect of OpenAPI 3.1 (JSON Schema draft
-//! 2020-12), built as `serde_json` values. AsyncAPI 3 schemas are draft-07, where keywords
-//! beside a `$ref` are ignored: the `asyncapi` target wraps such `$ref`s in `allOf`.
+//! JSON Schemas of the IR's classes and enums, written through a [`JsonWriter`] in one of two
+//! [`Dialect`]s: OpenAPI 3.1's (JSON Schema draft 2020-12) or AsyncAPI 3's (draft-07, where
+//! keywords beside a `$ref` are ignored, so such a `$ref` is wrapped in `allOf`).
 //!
 //! Not a target of its own: the `openapi` and `asyncapi` targets embed these schemas. They
 //! describe exactly what the Pydantic classes of `schemas.py` ([`super::pydantic`]) accept and
@@ -35,9 +35,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 use crate::ir::{Class, Constraints, Enum, Field, Ir, Number, Primitive, TypeRef};
+
+use super::json::JsonWriter;
 
 /// The pattern on the string branch of a decimal: optional sign, digits with an optional point
 /// (or a point and digits), optional exponent. Covers `str(Decimal)` of every finite decimal.
@@ -46,169 +48,329 @@ pub const DECIMAL_PATTERN: &str = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$";
 /// The `propertyNames` pattern of `int` dict keys (what Pydantic writes: `str(int)`).
 pub const INT_KEY_PATTERN: &str = r"^-?[0-9]+$";
 
-/// Builds schemas for one IR, with references of the form `<ref_prefix><Name>`.
+/// The JSON Schema dialect schemas are written in. The schemas use the keywords both dialects
+/// share; they differ only in what keywords beside a `$ref` mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Draft 2020-12, OpenAPI 3.1's: keywords beside a `$ref` apply with it.
+    Draft2020_12,
+    /// Draft-07, the base of AsyncAPI 3's Schema Object: keywords beside a `$ref` are ignored,
+    /// so a reference that has some is written `allOf: [{$ref}]`, with them beside the `allOf`.
+    Draft07,
+}
+
+/// What a schema of the components describes: a class or an enum.
+#[derive(Debug, Clone, Copy)]
+pub enum Definition<'a> {
+    /// A class: an object schema.
+    Class(&'a Class),
+    /// An enum: a string schema with its values.
+    Enum(&'a Enum),
+}
+
+/// Definitions keyed by class or enum name, sorted by name.
+pub type Definitions<'a> = BTreeMap<&'a str, Definition<'a>>;
+
+/// Writes schemas for one IR, with references of the form `<ref_prefix><Name>`.
 #[derive(Debug)]
 pub struct Schemas<'a> {
     ir: &'a Ir,
     ref_prefix: &'a str,
-    classes: HashMap<&'a str, &'a Class>,
-    enums: HashMap<&'a str, &'a Enum>,
+    dialect: Dialect,
 }
 
 impl<'a> Schemas<'a> {
-    /// Schemas of `ir`'s classes and enums; `ref_prefix` is what precedes a name in a `$ref`,
-    /// e.g. `#/components/schemas/`.
-    pub fn new(ir: &'a Ir, ref_prefix: &'a str) -> Schemas<'a> {
-        Schemas {
-            ir,
-            ref_prefix,
-            classes: ir.classes.iter().map(|c| (c.name.as_str(), c)).collect(),
-            enums: ir.enums.iter().map(|e| (e.name.as_str(), e)).collect(),
-        }
+    /// Schemas of `ir`'s classes and enums in `dialect`; `ref_prefix` is what precedes a name in
+    /// a `$ref`, e.g. `#/components/schemas/`.
+    pub fn new(ir: &'a Ir, ref_prefix: &'a str, dialect: Dialect) -> Schemas<'a> {
+        Schemas { ir, ref_prefix, dialect }
     }
 
-    /// `{"$ref": "<prefix><name>"}`.
     /// The class called `name`.
     pub fn class_named(&self, name: &str) -> Option<&'a Class> {
-        self.classes.get(name).copied()
+        self.ir.class(name)
     }
 
-    /// A `$ref` to the class or enum called `name`.
-    pub fn reference(&self, name: &str) -> Value {
-        json!({ "$ref": format!("{}{name}", self.ref_prefix) })
+    /// Writes a `$ref` to the class or enum called `name`: `{"$ref": "<prefix><name>"}`.
+    pub fn write_reference(&self, out: &mut JsonWriter, name: &str) {
+        out.begin_object();
+        self.write_reference_keyword(out, name);
+        out.end_object();
     }
 
-    /// The schema of a class.
-    pub fn class(&self, class: &Class) -> Value {
-        let mut out = Map::new();
-        out.insert("type".into(), json!("object"));
-        out.insert("title".into(), json!(class.name));
-        if let Some(description) = described(class.description.as_deref()) {
-            out.insert("description".into(), json!(description));
-        }
-        let properties: Map<String, Value> = class.fields.iter().map(|f| (f.name.clone(), self.field(f))).collect();
-        out.insert("properties".into(), Value::Object(properties));
-        let required: Vec<&str> = class.fields.iter().filter(|f| is_required(f)).map(|f| f.name.as_str()).collect();
-        if !required.is_empty() {
-            out.insert("required".into(), json!(required));
-        }
-        out.insert("additionalProperties".into(), json!(false));
-        Value::Object(out)
+    /// Writes the schema of a value of `ty` with `constraints` applied to it (to the value
+    /// inside any `{type: optional}`; to the number branch of a decimal), and `default`, a value
+    /// as written in the spec, beside them in the form the Pydantic class writes it.
+    pub fn write_type_schema(
+        &self,
+        out: &mut JsonWriter,
+        ty: &TypeRef,
+        constraints: &Constraints,
+        default: Option<&Value>,
+    ) {
+        let annotations = Annotations { default, ..Annotations::default() };
+        self.write_annotated(out, ty, constraints, false, &annotations);
     }
 
-    /// The schema of an enum: `{type: string, enum: [...], title, description}`.
-    pub fn enum_(&self, e: &Enum) -> Value {
-        let mut out = Map::new();
-        out.insert("type".into(), json!("string"));
-        out.insert("enum".into(), json!(e.values));
-        out.insert("title".into(), json!(e.name));
-        if let Some(description) = described(e.description.as_deref()) {
-            out.insert("description".into(), json!(description));
-        }
-        Value::Object(out)
-    }
-
-    /// The schema of a field as a property of its class.
-    pub fn field(&self, field: &Field) -> Value {
-        let (ty, optional_type) = match &field.ty {
-            TypeRef::Optional(inner) => (inner.as_ref(), true),
-            ty => (ty, false),
-        };
-        let nullable_field = optional_type || field.nullable || (!field.required && field.default.is_none());
-        let mut schema = self.type_schema(ty, &field.constraints);
-        if nullable_field {
-            schema = nullable(schema);
-        }
-        let mut out = into_map(schema);
-        if title_is_set(ty) {
-            out.insert("title".into(), json!(python_title(&field.name)));
-        }
-        if let Some(description) = &field.description {
-            // As Pydantic: not repeated on a bare reference to an enum that already says it.
-            let said = match &field.ty {
-                TypeRef::Enum(name) if !nullable_field => {
-                    self.enums.get(name.as_str()).is_some_and(|e| e.description == field.description)
-                }
-                _ => false,
-            };
-            if !said {
-                out.insert("description".into(), json!(description));
-            }
-        }
-        match &field.default {
-            Some(value) => {
-                out.insert("default".into(), wire_value(&field.ty, value));
-            }
-            None if !field.required => {
-                out.insert("default".into(), Value::Null);
-            }
-            None => {}
-        }
-        if field.readonly {
-            out.insert("readOnly".into(), json!(true));
-        }
-        Value::Object(out)
-    }
-
-    /// The schema of a type, with `constraints` applied to it (to the value inside any
-    /// `{type: optional}`; to the number branch of a decimal).
-    pub fn type_schema(&self, ty: &TypeRef, constraints: &Constraints) -> Value {
-        match ty {
-            TypeRef::Primitive(p) => primitive(*p, constraints),
-            TypeRef::List(inner) => {
-                let mut out = Map::new();
-                out.insert("type".into(), json!("array"));
-                out.insert("items".into(), self.type_schema(inner, &Constraints::default()));
-                if let Some(n) = constraints.min_length {
-                    out.insert("minItems".into(), json!(n));
-                }
-                if let Some(n) = constraints.max_length {
-                    out.insert("maxItems".into(), json!(n));
-                }
-                Value::Object(out)
-            }
-            TypeRef::Dict(key, value) => {
-                let mut out = Map::new();
-                out.insert("type".into(), json!("object"));
-                out.insert("additionalProperties".into(), self.type_schema(value, &Constraints::default()));
-                if let Some(names) = key_names(*key) {
-                    out.insert("propertyNames".into(), names);
-                }
-                Value::Object(out)
-            }
-            TypeRef::Optional(inner) => nullable(self.type_schema(inner, constraints)),
-            TypeRef::Enum(name) | TypeRef::Class(name) => self.reference(name),
-        }
-    }
-
-    /// The schemas of the classes and enums reachable from `roots` (class or enum names),
-    /// through fields, transitively, sorted by name. Unknown names are skipped (the IR's
-    /// invariants say there are none).
-    pub fn definitions<'n>(&self, roots: impl IntoIterator<Item = &'n str>) -> Map<String, Value> {
-        let mut found: BTreeMap<&'a str, Value> = BTreeMap::new();
+    /// The classes and enums reachable from `roots` (class or enum names), through fields,
+    /// transitively. Unknown names are skipped (the IR's invariants say there are none).
+    pub fn definitions<'n>(&self, roots: impl IntoIterator<Item = &'n str>) -> Definitions<'a> {
+        // Hashed while searching, sorted once: the search meets a name at every reference to it.
+        let mut found: HashMap<&'a str, Definition<'a>> = HashMap::new();
         let mut stack: Vec<&str> = roots.into_iter().collect();
         while let Some(name) = stack.pop() {
             if found.contains_key(name) {
                 continue;
             }
-            if let Some((&key, class)) = self.classes.get_key_value(name) {
-                found.insert(key, self.class(class));
+            if let Some(class) = self.ir.class(name) {
+                found.insert(&class.name, Definition::Class(class));
                 for field in &class.fields {
                     named_types(&field.ty, &mut stack);
                 }
-            } else if let Some((&key, e)) = self.enums.get_key_value(name) {
-                found.insert(key, self.enum_(e));
+            } else if let Some(e) = self.ir.enum_(name) {
+                found.insert(&e.name, Definition::Enum(e));
             }
         }
-        found.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+        found.into_iter().collect()
     }
 
-    /// The schemas of every class and enum of the IR, sorted by name.
-    pub fn all_definitions(&self) -> Map<String, Value> {
+    /// Every class and enum of the IR.
+    pub fn all_definitions(&self) -> Definitions<'a> {
         let names =
             self.ir.classes.iter().map(|c| c.name.as_str()).chain(self.ir.enums.iter().map(|e| e.name.as_str()));
         self.definitions(names)
     }
+
+    /// Writes the schema of a class or enum.
+    pub fn write_definition(&self, out: &mut JsonWriter, definition: Definition<'_>) {
+        match definition {
+            Definition::Class(class) => self.write_class(out, class),
+            Definition::Enum(e) => write_enum(out, e),
+        }
+    }
+
+    /// Writes an object of schemas keyed by name, as `components.schemas` holds them.
+    pub fn write_definitions(&self, out: &mut JsonWriter, definitions: &Definitions<'_>) {
+        out.begin_object();
+        for (name, definition) in definitions {
+            out.key(name);
+            self.write_definition(out, *definition);
+        }
+        out.end_object();
+    }
+
+    /// The schema of a class.
+    fn write_class(&self, out: &mut JsonWriter, class: &Class) {
+        out.begin_object();
+        out.key("type").string("object");
+        out.key("title").string(&class.name);
+        if let Some(description) = described(class.description.as_deref()) {
+            out.key("description").string(description);
+        }
+        out.key("properties").begin_object();
+        for field in &class.fields {
+            out.key(&field.name);
+            self.write_field(out, field);
+        }
+        out.end_object();
+        let mut required = class.fields.iter().filter(|f| is_required(f)).peekable();
+        if required.peek().is_some() {
+            out.key("required").begin_array();
+            for field in required {
+                out.string(&field.name);
+            }
+            out.end_array();
+        }
+        out.key("additionalProperties").bool(false);
+        out.end_object();
+    }
+
+    /// The schema of a field as a property of its class.
+    fn write_field(&self, out: &mut JsonWriter, field: &Field) {
+        let (ty, optional_type) = match &field.ty {
+            TypeRef::Optional(inner) => (inner.as_ref(), true),
+            ty => (ty, false),
+        };
+        let nullable = optional_type || field.nullable || (!field.required && field.default.is_none());
+        // As Pydantic: a description is not repeated on a bare reference to an enum that already
+        // says it.
+        let said_by_enum = match ty {
+            TypeRef::Enum(name) if !nullable => self.ir.enum_(name).is_some_and(|e| e.description == field.description),
+            _ => false,
+        };
+        let annotations = Annotations {
+            title: title_is_set(ty).then(|| python_title(&field.name)),
+            description: field.description.as_deref().filter(|_| !said_by_enum),
+            // A field that may be absent without a default is `T | None = None`.
+            default: field.default.as_ref().or((!field.required).then_some(&NULL)),
+            read_only: field.readonly,
+        };
+        self.write_annotated(out, ty, &field.constraints, nullable, &annotations);
+    }
+
+    /// Writes the schema of `ty` (admitting null too when `nullable`) with `annotations` beside
+    /// its keywords.
+    fn write_annotated(
+        &self,
+        out: &mut JsonWriter,
+        ty: &TypeRef,
+        constraints: &Constraints,
+        nullable: bool,
+        annotations: &Annotations<'_>,
+    ) {
+        out.begin_object();
+        match ty {
+            // Draft-07 would ignore the annotations beside the `$ref`.
+            TypeRef::Enum(name) | TypeRef::Class(name)
+                if !nullable && self.dialect == Dialect::Draft07 && !annotations.is_empty() =>
+            {
+                out.key("allOf").begin_array();
+                self.write_reference(out, name);
+                out.end_array();
+            }
+            _ => self.write_type_keywords(out, ty, constraints, nullable),
+        }
+        annotations.write(out, ty);
+        out.end_object();
+    }
+
+    /// Writes the schema of `ty` with `constraints`, without annotations.
+    fn write_type(&self, out: &mut JsonWriter, ty: &TypeRef, constraints: &Constraints) {
+        out.begin_object();
+        self.write_type_keywords(out, ty, constraints, false);
+        out.end_object();
+    }
+
+    /// Writes the keywords of the schema of `ty` with `constraints`, into an open object; when
+    /// `nullable`, of the schema that admits null too: `anyOf: [<schema>, {type: null}]`.
+    fn write_type_keywords(&self, out: &mut JsonWriter, ty: &TypeRef, constraints: &Constraints, nullable: bool) {
+        match ty {
+            TypeRef::Optional(inner) => self.write_type_keywords(out, inner, constraints, true),
+            // Pydantic reads a number or a string and writes a string. The schema is an `anyOf`
+            // of its own: null joins it as one more branch.
+            TypeRef::Primitive(Primitive::Decimal) => {
+                out.key("anyOf").begin_array();
+                out.begin_object();
+                out.key("type").string("number");
+                write_bounds(out, constraints);
+                out.end_object();
+                out.begin_object();
+                out.key("type").string("string");
+                out.key("pattern").string(DECIMAL_PATTERN);
+                out.end_object();
+                if nullable {
+                    write_null_type(out);
+                }
+                out.end_array();
+            }
+            _ if nullable => {
+                out.key("anyOf").begin_array();
+                self.write_type(out, ty, constraints);
+                write_null_type(out);
+                out.end_array();
+            }
+            TypeRef::Primitive(Primitive::Int) => {
+                out.key("type").string("integer");
+                write_bounds(out, constraints);
+            }
+            TypeRef::Primitive(Primitive::Float) => {
+                out.key("type").string("number");
+                write_bounds(out, constraints);
+            }
+            TypeRef::Primitive(Primitive::String) => {
+                out.key("type").string("string");
+                if let Some(n) = constraints.min_length {
+                    out.key("minLength").number(n);
+                }
+                if let Some(n) = constraints.max_length {
+                    out.key("maxLength").number(n);
+                }
+                if let Some(pattern) = &constraints.pattern {
+                    out.key("pattern").string(pattern);
+                }
+            }
+            TypeRef::Primitive(Primitive::Bool) => out.key("type").string("boolean"),
+            TypeRef::Primitive(p @ (Primitive::Datetime | Primitive::Date | Primitive::Uuid)) => {
+                out.key("type").string("string");
+                out.key("format").string(string_format(*p));
+            }
+            TypeRef::List(inner) => {
+                out.key("type").string("array");
+                out.key("items");
+                self.write_type(out, inner, &Constraints::default());
+                if let Some(n) = constraints.min_length {
+                    out.key("minItems").number(n);
+                }
+                if let Some(n) = constraints.max_length {
+                    out.key("maxItems").number(n);
+                }
+            }
+            TypeRef::Dict(key, value) => {
+                out.key("type").string("object");
+                out.key("additionalProperties");
+                self.write_type(out, value, &Constraints::default());
+                write_property_names(out, *key);
+            }
+            TypeRef::Enum(name) | TypeRef::Class(name) => self.write_reference_keyword(out, name),
+        }
+    }
+
+    /// Writes the `$ref` keyword of a reference to `name`, into an open object.
+    fn write_reference_keyword(&self, out: &mut JsonWriter, name: &str) {
+        out.key("$ref").string_concat(&[self.ref_prefix, name]);
+    }
+}
+
+/// `null`, the default of a field that may be absent and has none of its own.
+static NULL: Value = Value::Null;
+
+/// The keywords written after a schema's own: what Pydantic adds to the schema of a field.
+#[derive(Debug, Default)]
+struct Annotations<'v> {
+    title: Option<String>,
+    description: Option<&'v str>,
+    /// As written in the spec.
+    default: Option<&'v Value>,
+    read_only: bool,
+}
+
+impl Annotations<'_> {
+    fn is_empty(&self) -> bool {
+        self.title.is_none() && self.description.is_none() && self.default.is_none() && !self.read_only
+    }
+
+    /// Writes the annotations of a schema of `ty`.
+    fn write(&self, out: &mut JsonWriter, ty: &TypeRef) {
+        if let Some(title) = &self.title {
+            out.key("title").string(title);
+        }
+        if let Some(description) = self.description {
+            out.key("description").string(description);
+        }
+        if let Some(default) = self.default {
+            out.key("default");
+            write_wire_value(out, ty, default);
+        }
+        if self.read_only {
+            out.key("readOnly").bool(true);
+        }
+    }
+}
+
+/// The schema of an enum: `{type: string, enum: [...], title, description}`.
+fn write_enum(out: &mut JsonWriter, e: &Enum) {
+    out.begin_object();
+    out.key("type").string("string");
+    out.key("enum").begin_array();
+    for value in &e.values {
+        out.string(value);
+    }
+    out.end_array();
+    out.key("title").string(&e.name);
+    if let Some(description) = described(e.description.as_deref()) {
+        out.key("description").string(description);
+    }
+    out.end_object();
 }
 
 /// Pushes the class and enum names `ty` refers to.
@@ -226,37 +388,37 @@ pub fn is_required(field: &Field) -> bool {
     field.required && field.default.is_none()
 }
 
-/// `schema` or null: `anyOf: [schema, {type: null}]`, flattened into `schema`'s own `anyOf`
-/// when that is all it has; unchanged when it already admits null that way.
-pub fn nullable(schema: Value) -> Value {
-    let null_type = json!({ "type": "null" });
-    match schema {
-        Value::Object(mut map) if map.len() == 1 && map.get("anyOf").is_some_and(Value::is_array) => {
-            if let Some(Value::Array(branches)) = map.get_mut("anyOf") {
-                if !branches.contains(&null_type) {
-                    branches.push(null_type);
-                }
-            }
-            Value::Object(map)
-        }
-        other => json!({ "anyOf": [other, null_type] }),
-    }
+/// `{type: null}`, the branch of an `anyOf` that admits null.
+fn write_null_type(out: &mut JsonWriter) {
+    out.begin_object();
+    out.key("type").string("null");
+    out.end_object();
 }
 
-/// `value` (a default or example as written in the spec) in the form the Pydantic class writes it
-/// for a `ty`: decimals become strings (`Decimal` serializes as text), the rest is unchanged.
-pub fn wire_value(ty: &TypeRef, value: &Value) -> Value {
+/// Writes `value` (a default or example as written in the spec) in the form the Pydantic class
+/// writes it for a `ty`: decimals become strings (`Decimal` serializes as text), the rest is
+/// unchanged.
+fn write_wire_value(out: &mut JsonWriter, ty: &TypeRef, value: &Value) {
     match (ty, value) {
-        (TypeRef::Primitive(Primitive::Decimal), Value::Number(n)) => json!(decimal_text(&n.to_string())),
-        (TypeRef::Primitive(Primitive::Decimal), Value::String(s)) => json!(decimal_text(s)),
-        (TypeRef::Optional(inner), value) => wire_value(inner, value),
+        (TypeRef::Primitive(Primitive::Decimal), Value::Number(n)) => out.string(&decimal_text(&n.to_string())),
+        (TypeRef::Primitive(Primitive::Decimal), Value::String(s)) => out.string(&decimal_text(s)),
+        (TypeRef::Optional(inner), value) => write_wire_value(out, inner, value),
         (TypeRef::List(inner), Value::Array(items)) => {
-            Value::Array(items.iter().map(|item| wire_value(inner, item)).collect())
+            out.begin_array();
+            for item in items {
+                write_wire_value(out, inner, item);
+            }
+            out.end_array();
         }
         (TypeRef::Dict(_, inner), Value::Object(map)) => {
-            Value::Object(map.iter().map(|(k, v)| (k.clone(), wire_value(inner, v))).collect())
+            out.begin_object();
+            for (key, item) in map {
+                out.key(key);
+                write_wire_value(out, inner, item);
+            }
+            out.end_object();
         }
-        _ => value.clone(),
+        _ => out.value(value),
     }
 }
 
@@ -285,48 +447,6 @@ fn decimal_text(text: &str) -> String {
     }
 }
 
-/// The schema of a primitive with its constraints.
-fn primitive(p: Primitive, c: &Constraints) -> Value {
-    let mut out = Map::new();
-    match p {
-        Primitive::Int => {
-            out.insert("type".into(), json!("integer"));
-            bounds(&mut out, c);
-        }
-        Primitive::Float => {
-            out.insert("type".into(), json!("number"));
-            bounds(&mut out, c);
-        }
-        Primitive::String => {
-            out.insert("type".into(), json!("string"));
-            if let Some(n) = c.min_length {
-                out.insert("minLength".into(), json!(n));
-            }
-            if let Some(n) = c.max_length {
-                out.insert("maxLength".into(), json!(n));
-            }
-            if let Some(pattern) = &c.pattern {
-                out.insert("pattern".into(), json!(pattern));
-            }
-        }
-        Primitive::Bool => {
-            out.insert("type".into(), json!("boolean"));
-        }
-        Primitive::Datetime | Primitive::Date | Primitive::Uuid => {
-            out.insert("type".into(), json!("string"));
-            out.insert("format".into(), json!(string_format(p)));
-        }
-        Primitive::Decimal => {
-            let mut number = Map::new();
-            number.insert("type".into(), json!("number"));
-            bounds(&mut number, c);
-            let string = json!({ "type": "string", "pattern": DECIMAL_PATTERN });
-            out.insert("anyOf".into(), json!([number, string]));
-        }
-    }
-    Value::Object(out)
-}
-
 /// The JSON Schema `format` of the primitives written as formatted strings.
 pub fn string_format(p: Primitive) -> &'static str {
     match p {
@@ -337,32 +457,51 @@ pub fn string_format(p: Primitive) -> &'static str {
     }
 }
 
-fn bounds(out: &mut Map<String, Value>, c: &Constraints) {
+fn write_bounds(out: &mut JsonWriter, c: &Constraints) {
     for (key, bound) in [("minimum", c.ge), ("exclusiveMinimum", c.gt), ("maximum", c.le), ("exclusiveMaximum", c.lt)] {
         if let Some(n) = bound {
-            out.insert(key.into(), number(n));
+            out.key(key);
+            write_number(out, n);
         }
     }
 }
 
-/// A spec number as JSON: integers stay integers.
-pub fn number(n: Number) -> Value {
+/// Writes a spec number: integers stay integers.
+fn write_number(out: &mut JsonWriter, n: Number) {
     match n {
-        Number::Int(i) => json!(i),
-        Number::Float(f) => serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null),
+        Number::Int(i) => out.number(i),
+        Number::Float(f) => match serde_json::Number::from_f64(f) {
+            Some(n) => out.number(n),
+            // JSON has no infinities or NaN.
+            None => out.null(),
+        },
     }
 }
 
-/// `propertyNames` of a dict with keys of type `key`.
-fn key_names(key: Primitive) -> Option<Value> {
+/// Writes `propertyNames` of a dict with keys of type `key`, if it has one.
+fn write_property_names(out: &mut JsonWriter, key: Primitive) {
     match key {
-        Primitive::Datetime | Primitive::Date | Primitive::Uuid => Some(json!({ "format": string_format(key) })),
-        Primitive::Int => Some(json!({ "pattern": INT_KEY_PATTERN })),
-        Primitive::Bool => Some(json!({ "enum": ["true", "false"] })),
-        Primitive::String | Primitive::Float | Primitive::Decimal => None,
+        Primitive::Datetime | Primitive::Date | Primitive::Uuid => {
+            out.key("propertyNames").begin_object();
+            out.key("format").string(string_format(key));
+            out.end_object();
+        }
+        Primitive::Int => {
+            out.key("propertyNames").begin_object();
+            out.key("pattern").string(INT_KEY_PATTERN);
+            out.end_object();
+        }
+        Primitive::Bool => {
+            out.key("propertyNames").begin_object();
+            out.key("enum").begin_array();
+            out.string("true");
+            out.string("false");
+            out.end_array();
+            out.end_object();
+        }
+        Primitive::String | Primitive::Float | Primitive::Decimal => {}
     }
 }
-
 /// Pydantic's rule: fields whose type is a model or an enum (possibly nullable) get no title,
 /// their schema has one.
 fn title_is_set(ty: &TypeRef) -> bool {
@@ -380,18 +519,26 @@ pub fn python_title(name: &str) -> String {
     let mut previous_cased = false;
     for c in name.chars() {
         let cased = c.is_uppercase() || c.is_lowercase();
-        if cased && !previous_cased {
-            out.extend(c.to_uppercase());
-        } else if cased {
-            out.extend(c.to_lowercase());
-        } else if c == '_' {
+        let upper = cased && !previous_cased;
+        if c == '_' {
             out.push(' ');
-        } else {
+        } else if !cased {
             out.push(c);
+        } else if c.is_ascii() {
+            // Not through the case-mapping iterators, which cost more than all the rest: every
+            // field of a large project's schemas has a title.
+            out.push(if upper { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() });
+        } else if upper {
+            out.extend(c.to_uppercase());
+        } else {
+            out.extend(c.to_lowercase());
         }
         previous_cased = cased;
     }
-    out.trim().to_string()
+    out.truncate(out.trim_end().len());
+    let leading = out.len() - out.trim_start().len();
+    out.drain(..leading);
+    out
 }
 
 /// Text worth writing as a description (not empty or blank).
@@ -399,19 +546,10 @@ fn described(text: Option<&str>) -> Option<&str> {
     text.filter(|t| !t.trim().is_empty())
 }
 
-fn into_map(value: Value) -> Map<String, Value> {
-    match value {
-        Value::Object(map) => map,
-        other => {
-            let mut map = Map::new();
-            map.insert("allOf".into(), json!([other]));
-            map
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn field(name: &str, ty: TypeRef) -> Field {
@@ -422,8 +560,23 @@ mod tests {
         TypeRef::Primitive(p)
     }
 
-    fn schemas(ir: &Ir) -> Schemas<'_> {
-        Schemas::new(ir, "#/components/schemas/")
+    fn schemas(ir: &Ir, dialect: Dialect) -> Schemas<'_> {
+        Schemas::new(ir, "#/components/schemas/", dialect)
+    }
+
+    /// The value `write` writes, read back.
+    fn written(write: impl FnOnce(&mut JsonWriter)) -> Value {
+        let mut out = JsonWriter::default();
+        write(&mut out);
+        serde_json::from_str(&out.finish()).unwrap()
+    }
+
+    fn field_schema(s: &Schemas<'_>, field: &Field) -> Value {
+        written(|out| s.write_field(out, field))
+    }
+
+    fn type_schema(s: &Schemas<'_>, ty: &TypeRef) -> Value {
+        written(|out| s.write_type(out, ty, &Constraints::default()))
     }
 
     #[test]
@@ -453,29 +606,34 @@ mod tests {
     }
 
     #[test]
-    fn nullable_flattens_any_of() {
+    fn nullable_types_flatten_any_of() {
         let ir = Ir::default();
-        let s = schemas(&ir);
-        let decimal = s.type_schema(&prim(Primitive::Decimal), &Constraints::default());
-        let once = nullable(decimal);
-        assert_eq!(once["anyOf"].as_array().unwrap().len(), 3);
-        assert_eq!(nullable(once.clone()), once);
-        assert_eq!(nullable(json!({"type": "integer"})), json!({"anyOf": [{"type": "integer"}, {"type": "null"}]}));
-        let with_sibling = json!({"anyOf": [{"type": "integer"}], "title": "X"});
-        assert_eq!(nullable(with_sibling.clone())["anyOf"][0], with_sibling);
+        let s = schemas(&ir, Dialect::Draft2020_12);
+        let optional = |ty: TypeRef| TypeRef::Optional(Box::new(ty));
+        let decimal = type_schema(&s, &optional(prim(Primitive::Decimal)));
+        assert_eq!(decimal["anyOf"].as_array().unwrap().len(), 3);
+        assert_eq!(decimal["anyOf"][2], json!({"type": "null"}));
+        assert_eq!(type_schema(&s, &optional(optional(prim(Primitive::Decimal)))), decimal);
+        let int = json!({"anyOf": [{"type": "integer"}, {"type": "null"}]});
+        assert_eq!(type_schema(&s, &optional(prim(Primitive::Int))), int);
+        assert_eq!(type_schema(&s, &optional(optional(prim(Primitive::Int)))), int);
+        assert_eq!(
+            type_schema(&s, &TypeRef::List(Box::new(optional(prim(Primitive::Bool))))),
+            json!({"type": "array", "items": {"anyOf": [{"type": "boolean"}, {"type": "null"}]}})
+        );
     }
 
     #[test]
     fn fields_of_every_shape() {
         let ir = Ir::default();
-        let s = schemas(&ir);
+        let s = schemas(&ir, Dialect::Draft2020_12);
         let mut price = field("price", prim(Primitive::Decimal));
         price.required = false;
         price.nullable = true;
         price.constraints.ge = Some(Number::Int(0));
         price.description = Some("Paid".into());
         assert_eq!(
-            s.field(&price),
+            field_schema(&s, &price),
             json!({
                 "anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": DECIMAL_PATTERN}, {"type": "null"}],
                 "title": "Price", "description": "Paid", "default": null,
@@ -484,25 +642,78 @@ mod tests {
         let mut status = field("status", TypeRef::Enum("BookStatus".into()));
         status.required = false;
         status.default = Some(json!("wishlist"));
-        assert_eq!(s.field(&status), json!({"$ref": "#/components/schemas/BookStatus", "default": "wishlist"}));
+        assert_eq!(
+            field_schema(&s, &status),
+            json!({"$ref": "#/components/schemas/BookStatus", "default": "wishlist"})
+        );
         let mut tags = field("tags", TypeRef::List(Box::new(prim(Primitive::String))));
         tags.constraints.max_length = Some(20);
         tags.readonly = true;
         assert_eq!(
-            s.field(&tags),
+            field_schema(&s, &tags),
             json!({"type": "array", "items": {"type": "string"}, "maxItems": 20, "title": "Tags", "readOnly": true})
         );
         let series = field("series", TypeRef::Optional(Box::new(TypeRef::Class("Series".into()))));
-        assert_eq!(s.field(&series), json!({"anyOf": [{"$ref": "#/components/schemas/Series"}, {"type": "null"}]}));
+        assert_eq!(
+            field_schema(&s, &series),
+            json!({"anyOf": [{"$ref": "#/components/schemas/Series"}, {"type": "null"}]})
+        );
         let by_day = field("by_day", TypeRef::Dict(Primitive::Date, Box::new(prim(Primitive::Int))));
         assert_eq!(
-            s.field(&by_day),
+            field_schema(&s, &by_day),
             json!({"type": "object", "additionalProperties": {"type": "integer"}, "propertyNames": {"format": "date"}, "title": "By Day"})
         );
         let mut amounts = field("amounts", TypeRef::List(Box::new(prim(Primitive::Decimal))));
         amounts.required = false;
         amounts.default = Some(json!([1.5, "0010", 2]));
-        assert_eq!(s.field(&amounts)["default"], json!(["1.5", "10", "2"]));
+        assert_eq!(field_schema(&s, &amounts)["default"], json!(["1.5", "10", "2"]));
+        let mut bound = field("bound", prim(Primitive::Float));
+        bound.constraints.gt = Some(Number::Float(0.5));
+        bound.constraints.le = Some(Number::Float(1e20));
+        assert_eq!(
+            field_schema(&s, &bound),
+            json!({"type": "number", "exclusiveMinimum": 0.5, "maximum": 1e20, "title": "Bound"})
+        );
+    }
+
+    #[test]
+    fn draft07_wraps_references_with_siblings_in_all_of() {
+        let ir = Ir::default();
+        let s = schemas(&ir, Dialect::Draft07);
+        let reference = json!({"$ref": "#/components/schemas/Kind"});
+        let kind = field("kind", TypeRef::Enum("Kind".into()));
+        assert_eq!(field_schema(&s, &kind), reference, "a bare reference stays one");
+        let mut described = kind.clone();
+        described.description = Some("The kind".into());
+        described.readonly = true;
+        assert_eq!(
+            field_schema(&s, &described),
+            json!({"allOf": [reference], "description": "The kind", "readOnly": true})
+        );
+        let mut with_default = field("child", TypeRef::Class("Child".into()));
+        with_default.required = false;
+        with_default.default = Some(json!({"$ref": "data"}));
+        assert_eq!(
+            field_schema(&s, &with_default),
+            json!({"allOf": [{"$ref": "#/components/schemas/Child"}], "default": {"$ref": "data"}})
+        );
+        let mut nullable = described.clone();
+        nullable.nullable = true;
+        assert_eq!(
+            field_schema(&s, &nullable),
+            json!({"anyOf": [reference, {"type": "null"}], "description": "The kind", "readOnly": true})
+        );
+        let mut listed = field("kinds", TypeRef::List(Box::new(TypeRef::Enum("Kind".into()))));
+        listed.description = Some("Kinds".into());
+        assert_eq!(
+            field_schema(&s, &listed),
+            json!({"type": "array", "items": reference, "title": "Kinds", "description": "Kinds"})
+        );
+        let draft2020 = schemas(&ir, Dialect::Draft2020_12);
+        assert_eq!(
+            field_schema(&draft2020, &described),
+            json!({"$ref": "#/components/schemas/Kind", "description": "The kind", "readOnly": true})
+        );
     }
 
     #[test]
@@ -524,13 +735,24 @@ mod tests {
             enums: vec![Enum { name: "Kind".into(), values: vec!["a".into(), "b".into()], description: None }],
             ..Ir::default()
         };
-        let s = schemas(&ir);
-        let names: Vec<String> = s.definitions(["Root", "Tree"]).keys().cloned().collect();
+        let s = schemas(&ir, Dialect::Draft2020_12);
+        let names: Vec<&str> = s.definitions(["Root", "Tree"]).into_keys().collect();
         assert_eq!(names, ["Kind", "Leaf", "Root", "Tree"]);
-        assert_eq!(s.all_definitions().len(), 5);
+        let all = written(|out| s.write_definitions(out, &s.all_definitions()));
+        let names: Vec<&str> = all.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(names, ["Alone", "Kind", "Leaf", "Root", "Tree"]);
         assert_eq!(
-            s.class(&ir.classes[1]),
+            all["Alone"],
             json!({"type": "object", "title": "Alone", "properties": {}, "additionalProperties": false})
+        );
+        assert_eq!(all["Kind"], json!({"type": "string", "enum": ["a", "b"], "title": "Kind"}));
+        assert_eq!(
+            all["Leaf"],
+            json!({
+                "type": "object", "title": "Leaf",
+                "properties": {"kind": {"$ref": "#/components/schemas/Kind"}},
+                "required": ["kind"], "additionalProperties": false,
+            })
         );
     }
 }

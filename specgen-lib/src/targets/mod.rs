@@ -21,6 +21,7 @@ pub mod compose;
 pub mod events;
 pub mod fastapi;
 pub mod graph;
+pub mod json;
 pub mod jsonschema;
 pub mod openapi;
 pub mod pydantic;

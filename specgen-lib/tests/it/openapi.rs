@@ -16,7 +16,8 @@ use std::process::Command;
 use camino::Utf8PathBuf;
 use serde_json::{json, Value};
 use specgen::ir::{Class, Ir, Primitive, TypeRef};
-use specgen::targets::jsonschema::{self, Schemas};
+use specgen::targets::json::JsonWriter;
+use specgen::targets::jsonschema::{self, Dialect, Schemas};
 use specgen::{FileSet, Input, Project};
 
 use super::{fixtures, good_projects, repo_root};
@@ -283,7 +284,10 @@ fn class_schemas_agree_with_pydantic() {
         let module = format!("specgen_{}", name_of(&dir));
         let path = tmp.path().join(format!("{module}.py"));
         std::fs::write(&path, &schemas_py.bytes).unwrap();
-        let schemas = Schemas::new(&project.ir, "#/components/schemas/").all_definitions();
+        let schemas = Schemas::new(&project.ir, "#/components/schemas/", Dialect::Draft2020_12);
+        let mut json = JsonWriter::default();
+        schemas.write_definitions(&mut json, &schemas.all_definitions());
+        let schemas: Value = serde_json::from_str(&json.finish()).unwrap();
         cases.push(json!({ "module": module, "path": path.to_str().unwrap(), "schemas": schemas }));
     }
     let names: Vec<String> = cases.iter().map(|c| c["module"].as_str().unwrap().to_string()).collect();
