@@ -36,7 +36,7 @@ use crate::ir::{Ir, Method, Operation, ParamSource, Primitive, Service, TypeRef,
 use crate::load::InputNames;
 
 use super::python::{
-    enum_member_names, escape_ident, exempt_long_lines, format_python, is_keyword, pascal, py_doc, py_float, py_str,
+    enum_member_names, escape_ident, exempt_long_lines, is_keyword, layout_module, pascal, py_doc, py_float, py_str,
     render_template, shared_module, SHADOWED_BUILTINS,
 };
 use super::{banner, Options, OutputPath, RenderError};
@@ -117,11 +117,11 @@ pub fn env_var(service: &str) -> String {
     format!("{}_API_URL", service.to_uppercase())
 }
 
-/// Renders `template` and formats the result with ruff's formatter; a file with lines longer
-/// than ruff's limit gets [`NOQA_LONG_LINES`] under its banner.
+/// Renders `template` and lays the result out in ruff's layout ([`layout_module`]); a file with
+/// lines longer than ruff's limit gets [`NOQA_LONG_LINES`] under its banner.
 fn python_file(ir: &Ir, template: &str, ctx: minijinja::Value) -> Result<String, RenderError> {
     let source = render_template(template, ctx)?;
-    Ok(exempt_long_lines(format_python(template, &source, ir.python_version)?))
+    Ok(exempt_long_lines(layout_module(template, &source, ir.python_version)?))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -54,8 +54,9 @@
 //! - **Imports.** Exactly what ruff's isort (default settings) wants when ruff runs for the
 //!   service (`services/<svc>` or its `src/` as project root): `generated`, `controllers` and
 //!   `database` are first-party, the shared package third-party.
-//! - **Lint.** Every file goes through ruff's formatter; a file with a line longer than 88
-//!   columns carries `# ruff: noqa: E501, RUF100` on its second line (as `schemas.py` does).
+//! - **Lint.** Every file is in ruff's layout (the templates' lines laid out by
+//!   [`layout_module`]); a file with a line longer than 88 columns carries
+//!   `# ruff: noqa: E501, RUF100` on its second line (as `schemas.py` does).
 //!
 //! Helpers that other Python targets may want (the annotation of a [`TypeRef`], parameter
 //! defaults as Python values, ruff's isort order, enum member names as `schemas.py` spells
@@ -74,7 +75,7 @@ use crate::ir::{
 use crate::load::InputNames;
 
 use super::python::{
-    enum_member_names, escape_ident, exempt_long_lines, format_python, is_keyword, pascal, py_decimal, py_doc,
+    enum_member_names, escape_ident, exempt_long_lines, is_keyword, layout_module, pascal, py_decimal, py_doc,
     py_float, py_integer, py_number, py_regex, py_str, render_template, shared_module, unique_names, SHADOWED_BUILTINS,
 };
 use super::{banner, events, Options, OutputPath, RenderError, SCAFFOLD_HEADER};
@@ -705,7 +706,7 @@ impl<'a> ServiceCx<'a> {
     }
 
     fn format(&self, origin: &str, source: &str) -> Result<String, RenderError> {
-        let text = format_python(origin, source, self.ir.python_version)?;
+        let text = layout_module(origin, source, self.ir.python_version)?;
         Ok(exempt_long_lines(text))
     }
 
@@ -722,8 +723,8 @@ impl<'a> ServiceCx<'a> {
             let mut methods = Vec::new();
             for names in &d.ops {
                 let sig = self.signature(&mut imports, names);
-                let body = operation_doc(names.op).map(|doc| py_doc(&doc)).unwrap_or_else(|| "...".into());
-                methods.push(context! { name => &names.method, params => sig.params, returns => sig.returns, body });
+                let doc = operation_doc(names.op).map(|doc| py_doc(&doc));
+                methods.push(context! { name => &names.method, params => sig.params, returns => sig.returns, doc });
             }
             let doc = py_doc(&format!(
                 "Operations of the `{}` domain.\n\nImplemented by `controllers.{}.{}`.\n",

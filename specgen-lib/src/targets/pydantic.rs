@@ -50,10 +50,10 @@ use crate::ir::{Class, Constraints, Enum, Field, Ir, Primitive, TypeRef, Value a
 use crate::load::InputNames;
 
 use super::python::{
-    enum_member_names, escape_ident, format_python, in_two, is_keyword, is_plain_enum_member, is_sanitized_ident,
-    push_py_str, py_decimal, py_float, py_integer, py_number, py_regex, py_str, render_template, unique_names, Body,
-    Level, PyWriter, BASEMODEL_ATTRIBUTES, KEYWORDS, LINE_LENGTH, NOQA_LONG_LINES, PROTECTED_PREFIXES,
-    SHADOWED_BUILTINS,
+    assert_same_text, enum_member_names, escape_ident, format_python, in_two, is_keyword, is_plain_enum_member,
+    is_sanitized_ident, push_py_str, py_decimal, py_float, py_integer, py_number, py_regex, py_str, render_template,
+    unique_names, Body, Level, PyWriter, BASEMODEL_ATTRIBUTES, KEYWORDS, LINE_LENGTH, NOQA_LONG_LINES,
+    PROTECTED_PREFIXES, SHADOWED_BUILTINS,
 };
 use super::{banner, Options, OutputPath, RenderError};
 
@@ -163,7 +163,7 @@ fn render_schemas(ir: &Ir, banner: &str, verify: bool) -> Result<String, RenderE
     let text = file(&body)?;
     if verify {
         let reference = format_python(TEMPLATE, &file(&writer.flat())?, ir.python_version)?;
-        assert_same_text(&text, &reference);
+        assert_same_text(TEMPLATE, &text, &reference);
         assert_eq!(long_lines, text.lines().any(is_long), "long lines were not tracked");
     }
     Ok(text)
@@ -173,26 +173,6 @@ fn render_schemas(ir: &Ir, banner: &str, verify: bool) -> Result<String, RenderE
 /// counted, an upper bound of ruff's display width, so the exemption is never missing.
 fn is_long(line: &str) -> bool {
     line.len() > LINE_LENGTH
-}
-
-/// Panics, naming the first line that differs, unless `laid_out` (the writer's output) equals
-/// `reference` (ruff's formatting of the same file, flat).
-fn assert_same_text(laid_out: &str, reference: &str) {
-    if laid_out == reference {
-        return;
-    }
-    let line = laid_out
-        .lines()
-        .zip(reference.lines())
-        .position(|(a, b)| a != b)
-        .unwrap_or_else(|| laid_out.lines().count().min(reference.lines().count()));
-    let show = |text: &str| text.lines().skip(line.saturating_sub(3)).take(7).collect::<Vec<_>>().join("\n");
-    panic!(
-        "the laid-out schemas.py differs from ruff's formatting at line {}:\n--- laid out:\n{}\n--- ruff:\n{}",
-        line + 1,
-        show(laid_out),
-        show(reference)
-    );
 }
 
 /// Whether `from __future__ import annotations` is needed (a class refers to itself or to a

@@ -1,19 +1,25 @@
 //! Shared machinery of the Python targets: the template environment, the escaping filters,
-//! in-process formatting with ruff's own formatter, and [`PyWriter`], which lays Python out
-//! directly in ruff's layout so that the formatter only sees the few pieces that need it.
+//! in-process formatting with ruff's own formatter, and two ways to write Python directly in
+//! ruff's layout, so that the formatter only sees what needs it.
 //!
 //! Every generated Python file is byte-identical to what `ruff format` (default settings) makes
-//! of it. Two ways get there:
+//! of it. Three ways get there:
 //!
 //! - [`format_python`]: a template renders *correct* Python, and the formatter gives it ruff's
 //!   layout (blank lines and line breaks in the template do not matter). Simple, but formatting
 //!   costs about 2.5 µs per line: a quarter of a second for a 100,000-line `schemas.py`.
-//! - [`PyWriter`] (the fast path, for large files): the target writes each statement flat, on one
+//! - [`layout_module`] (the fast path for templates): the template renders each line either flat
+//!   or already in ruff's layout; a pass over its lines requotes strings, normalizes docstrings
+//!   and lays out the statements too long for one line, leaving the whole file to the formatter
+//!   only when a line has a shape it does not know.
+//! - [`PyWriter`] (the fast path for `schemas.py`): the target writes each statement flat, on one
 //!   line, with tokens spaced as ruff spaces them. A flat statement that fits in [`LINE_LENGTH`]
 //!   columns is already formatted and is kept as written. A longer one is laid out here when it
-//!   has one of the few shapes of generated fields (`layout_long_statement`, tested against ruff
-//!   on thousands of random statements); anything else goes to ruff's formatter, one statement
-//!   at a time. See [`PyWriter`] for the exact rules and for what guards them.
+//!   has one of the shapes of generated code; anything else goes to ruff's formatter, one
+//!   statement at a time. See [`PyWriter`] for the exact rules and for what guards them.
+//!
+//! Both fast paths break long lines with the same code (`layout`, tested against ruff on
+//! thousands of random statements), and in debug builds both check their output against ruff's.
 //!
 //! Everything that turns spec text into Python source goes through the escaping functions here
 //! ([`py_str`], [`py_doc`], [`py_ident`]); a template never pastes user text raw.
@@ -31,6 +37,12 @@ use ruff_python_formatter::{format_module_source, PyFormatOptions};
 
 use super::{Options, RenderError};
 use crate::ir::Number;
+
+mod layout;
+mod module;
+
+use layout::layout_long_statement;
+pub use module::layout_module;
 
 /// ruff's default line length.
 pub const LINE_LENGTH: usize = 88;
@@ -266,6 +278,26 @@ pub fn format_python(origin: &str, source: &str, python_version: (u8, u8)) -> Re
     }
 }
 
+/// Panics, naming the first line that differs, unless `laid_out` (a file of template `origin`
+/// laid out without ruff's formatter) equals `reference` (ruff's formatting of the same file).
+pub(crate) fn assert_same_text(origin: &str, laid_out: &str, reference: &str) {
+    if laid_out == reference {
+        return;
+    }
+    let line = laid_out
+        .lines()
+        .zip(reference.lines())
+        .position(|(a, b)| a != b)
+        .unwrap_or_else(|| laid_out.lines().count().min(reference.lines().count()));
+    let show = |text: &str| text.lines().skip(line.saturating_sub(3)).take(7).collect::<Vec<_>>().join("\n");
+    panic!(
+        "the output of {origin} laid out here differs from ruff's formatting at line {}:\n--- laid out:\n{}\n--- ruff:\n{}",
+        line + 1,
+        show(laid_out),
+        show(reference)
+    );
+}
+
 fn render_error(origin: &str, message: String) -> RenderError {
     RenderError { origin: origin.to_string(), message }
 }
@@ -495,8 +527,12 @@ impl PyWriter {
 
     fn defer(&mut self, piece: Piece) {
         let index = self.intern(piece, |piece| match piece.kind {
-            PieceKind::Statement(level) => layout_long_statement(level.indent(), &piece.source),
-            PieceKind::Header | PieceKind::Docstring => None,
+            // Ruff may switch a string with an escaped quote to single quotes.
+            PieceKind::Statement(level) if !piece.source.contains("\\\"") => {
+                let mut layout = String::new();
+                layout_long_statement(&mut layout, level.indent(), &piece.source).map(|()| layout)
+            }
+            PieceKind::Statement(_) | PieceKind::Header | PieceKind::Docstring => None,
         });
         let part = self.part();
         part.splices.push((part.text.len(), index));
@@ -914,274 +950,6 @@ fn words(s: &str) -> Vec<String> {
     words
 }
 
-/// Lays out a flat statement that does not fit on one line exactly as ruff would, for the shapes
-/// generated code is made of; `None` (leave it to ruff) for anything else, or when unsure.
-///
-/// The statement must be ASCII (widths are then byte counts) and free of escaped quotes (which
-/// ruff may rewrite). Shapes, with `A` an annotation, `v` an atom (a name, number or string:
-/// nothing ruff can split) and `f(...)` a call of a dotted name:
-///
-/// - `x: A = f(...)` and `x = f(...)` when the line up to `f(` fits: the call's arguments are
-///   split (ruff prefers splitting the value's own brackets).
-/// - `x: A` and `x: A = v` when `x: A = (` does not fit (otherwise ruff would try
-///   parenthesizing `v`): `A` is split, and `= v` follows its closing bracket. `A` is either a
-///   subscript `h[...]`, split at its own brackets, or a union `a | b`, which is parenthesized
-///   and then kept on one line if that fits, else broken before each `|`.
-///
-/// Brackets split as ruff splits them: the items on one indented line if that fits, else one per
-/// line with a trailing comma (none after a sole item), each item split the same way when it
-/// does not fit and is itself a call or subscript of a dotted name; an atom that does not fit
-/// stays as it is. Anything else that does not fit (a lambda, a literal list, a union inside
-/// brackets) makes the whole statement ruff's.
-fn layout_long_statement(indent: &str, source: &str) -> Option<String> {
-    if !source.is_ascii() || source.contains("\\\"") || source.contains('\n') {
-        return None;
-    }
-    let (target, annotation, value) = split_statement(source)?;
-    let mut out = Lines { text: String::new() };
-    let col = indent.len();
-    let value = match value {
-        Some(value) => Some(Shape::parse(value)?),
-        None => None,
-    };
-    match (annotation, value) {
-        (_, Some(Shape { text, kind: ShapeKind::Bracketed { head, open: '(', items } })) => {
-            let before = &source[..source.len() - text.len()];
-            if col + before.len() + head.len() + 1 > LINE_LENGTH || items.is_empty() {
-                return None;
-            }
-            out.line(col, format_args!("{before}{head}("));
-            out.items(&items, col + 4)?;
-            out.line(col, format_args!(")"));
-        }
-        (Some(annotation), value) => {
-            let suffix = match &value {
-                None => String::new(),
-                Some(value @ Shape { kind: ShapeKind::Atom, .. }) => {
-                    if col + target.len() + 2 + annotation.len() + 4 <= LINE_LENGTH {
-                        return None;
-                    }
-                    format!(" = {}", value.text)
-                }
-                Some(_) => return None,
-            };
-            let prefix = format!("{target}: ");
-            match Shape::parse(annotation)? {
-                Shape { kind: ShapeKind::Bracketed { head, open: '[', items, .. }, .. } => {
-                    if col + prefix.len() + head.len() + 1 > LINE_LENGTH || items.is_empty() {
-                        return None;
-                    }
-                    out.line(col, format_args!("{prefix}{head}["));
-                    out.items(&items, col + 4)?;
-                    out.line(col, format_args!("]{suffix}"));
-                }
-                Shape { kind: ShapeKind::Union(operands), text } => {
-                    out.line(col, format_args!("{prefix}("));
-                    if col + 4 + text.len() <= LINE_LENGTH {
-                        out.line(col + 4, format_args!("{text}"));
-                    } else {
-                        out.split(&operands[0], col + 4, "")?;
-                        for operand in &operands[1..] {
-                            out.unsplittable(operand, col + 4, "| ")?;
-                        }
-                    }
-                    out.line(col, format_args!("){suffix}"));
-                }
-                _ => return None,
-            }
-        }
-        (None, _) => return None,
-    }
-    Some(out.text)
-}
-
-/// Splits a flat statement into target, annotation and value: `t: A = v`, `t: A` or `t = v`,
-/// with `t` an identifier. `None` for anything else.
-fn split_statement(source: &str) -> Option<(&str, Option<&str>, Option<&str>)> {
-    let (target, annotation, value) = match split_top(source, ": ")?.as_slice() {
-        [target, rest] => match split_top(rest, " = ")?.as_slice() {
-            [annotation] => (*target, Some(*annotation), None),
-            [annotation, value] => (*target, Some(*annotation), Some(*value)),
-            _ => return None,
-        },
-        [whole] => match split_top(whole, " = ")?.as_slice() {
-            [target, value] => (*target, None, Some(*value)),
-            _ => return None,
-        },
-        _ => return None,
-    };
-    let identifier = target.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-        && target.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    identifier.then_some((target, annotation, value))
-}
-
-/// `source` split at `separator` where it occurs outside brackets and string literals; `None`
-/// when brackets do not balance or a string does not end.
-fn split_top<'s>(source: &'s str, separator: &str) -> Option<Vec<&'s str>> {
-    let mut parts = Vec::new();
-    let mut start = 0;
-    for_each_top_level(source, |i| {
-        if i >= start && source[i..].starts_with(separator) {
-            parts.push(&source[start..i]);
-            start = i + separator.len();
-        }
-    })?;
-    parts.push(&source[start..]);
-    Some(parts)
-}
-
-/// Calls `f` with the byte offset of every character of `source` that is outside string
-/// literals and at bracket depth 0 (opening brackets count as outside, closing ones as inside).
-/// `None` when brackets do not balance, a string does not end, or a `'` or `#` appears outside
-/// strings (generated code has neither).
-fn for_each_top_level(source: &str, mut f: impl FnMut(usize)) -> Option<()> {
-    let bytes = source.as_bytes();
-    let mut depth = 0usize;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
-                i += 1;
-                while *bytes.get(i)? != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'\'' | b'#' => return None,
-            b'(' | b'[' | b'{' => {
-                if depth == 0 {
-                    f(i);
-                }
-                depth += 1;
-            }
-            b')' | b']' | b'}' => depth = depth.checked_sub(1)?,
-            _ if depth == 0 => f(i),
-            _ => {}
-        }
-        i += 1;
-    }
-    (depth == 0).then_some(())
-}
-
-/// An expression as far as line breaking is concerned.
-#[derive(Debug)]
-struct Shape<'s> {
-    text: &'s str,
-    kind: ShapeKind<'s>,
-}
-
-#[derive(Debug)]
-enum ShapeKind<'s> {
-    /// No brackets, no spaces outside strings: a name, a number, a string, `key=value`.
-    Atom,
-    /// A dotted name followed by one list in parentheses or square brackets (its comma-separated
-    /// items), ending the expression: a call or a subscript.
-    Bracketed { head: &'s str, open: char, items: Vec<Shape<'s>> },
-    /// Operands joined by ` | `.
-    Union(Vec<Shape<'s>>),
-    /// Anything else.
-    Other,
-}
-
-impl<'s> Shape<'s> {
-    fn parse(text: &'s str) -> Option<Shape<'s>> {
-        let operands = split_top(text, " | ")?;
-        if operands.len() > 1 {
-            let operands = operands.into_iter().map(Shape::parse).collect::<Option<Vec<_>>>()?;
-            return Some(Shape { text, kind: ShapeKind::Union(operands) });
-        }
-        let mut opening = Vec::new();
-        let mut spaced = false;
-        for_each_top_level(text, |i| match text.as_bytes()[i] {
-            b'(' | b'[' | b'{' => opening.push(i),
-            b' ' => spaced = true,
-            _ => {}
-        })?;
-        let kind = match opening.as_slice() {
-            [] if !spaced => ShapeKind::Atom,
-            &[at] if text.as_bytes()[at] != b'{' => {
-                let head = &text[..at];
-                let close = if text.as_bytes()[at] == b'(' { b')' } else { b']' };
-                let dotted = head.split('.').all(|part| {
-                    part.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-                        && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-                });
-                if dotted && text.as_bytes()[text.len() - 1] == close {
-                    let inner = &text[at + 1..text.len() - 1];
-                    let items = if inner.is_empty() {
-                        Vec::new()
-                    } else {
-                        split_top(inner, ", ")?.into_iter().map(Shape::parse).collect::<Option<Vec<_>>>()?
-                    };
-                    ShapeKind::Bracketed { head, open: char::from(text.as_bytes()[at]), items }
-                } else {
-                    ShapeKind::Other
-                }
-            }
-            _ => ShapeKind::Other,
-        };
-        Some(Shape { text, kind })
-    }
-}
-
-/// The lines of a statement being laid out.
-struct Lines {
-    text: String,
-}
-
-impl Lines {
-    fn line(&mut self, col: usize, args: fmt::Arguments<'_>) {
-        self.text.extend(std::iter::repeat_n(' ', col));
-        self.text.write_fmt(args).expect("writing to a String cannot fail");
-        self.text.push('\n');
-    }
-
-    /// The items of a split bracket, at column `col`: on one line if that fits, else one per
-    /// line with trailing commas (none after a sole item).
-    fn items(&mut self, items: &[Shape<'_>], col: usize) -> Option<()> {
-        let width = items.iter().map(|item| item.text.len()).sum::<usize>() + 2 * (items.len() - 1);
-        if col + width <= LINE_LENGTH {
-            let mut line = String::with_capacity(width);
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    line.push_str(", ");
-                }
-                line.push_str(item.text);
-            }
-            self.line(col, format_args!("{line}"));
-            return Some(());
-        }
-        let comma = if items.len() > 1 { "," } else { "" };
-        for item in items {
-            self.split(item, col, comma)?;
-        }
-        Some(())
-    }
-
-    /// `shape` after `before` at column `col`, when it fits or is an atom.
-    fn unsplittable(&mut self, shape: &Shape<'_>, col: usize, before: &str) -> Option<()> {
-        let fits = col + before.len() + shape.text.len() <= LINE_LENGTH;
-        (fits || matches!(shape.kind, ShapeKind::Atom)).then(|| self.line(col, format_args!("{before}{}", shape.text)))
-    }
-
-    /// `shape` at column `col`, followed by `after`: flat if that fits or it is an atom, split at
-    /// its brackets if it is a call or subscript of a dotted name.
-    fn split(&mut self, shape: &Shape<'_>, col: usize, after: &str) -> Option<()> {
-        if col + shape.text.len() + after.len() <= LINE_LENGTH || matches!(shape.kind, ShapeKind::Atom) {
-            self.line(col, format_args!("{}{after}", shape.text));
-            return Some(());
-        }
-        let ShapeKind::Bracketed { head, open, items } = &shape.kind else { return None };
-        if col + head.len() + 1 > LINE_LENGTH || items.is_empty() {
-            return None;
-        }
-        let close = if *open == '(' { ')' } else { ']' };
-        self.line(col, format_args!("{head}{open}"));
-        self.items(items, col + 4)?;
-        self.line(col, format_args!("{close}{after}"));
-        Some(())
-    }
-}
-
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
@@ -1370,9 +1138,9 @@ pub(super) mod tests {
         tail.statement(Level::Module, format_args!("{long_name}.model_rebuild()"));
         tail.statement(Level::Module, "Second.model_rebuild()");
         w.append(tail);
-        // Distinct pieces: the long header, `quoted` (twice, deduplicated), `pattern` (laid out
-        // here), `numbers`, the two-line docstring and the long rebuild call.
-        assert_eq!(w.piece_counts(), (6, 5));
+        // Distinct pieces: the long header, `quoted` (twice, deduplicated), `pattern` and
+        // `numbers` (laid out here), the two-line docstring and the long rebuild call.
+        assert_eq!(w.piece_counts(), (6, 4));
         let body = w.finish().unwrap();
         assert!(body.has_long_lines());
         let text = body_text(&body);
@@ -1558,7 +1326,14 @@ pub(super) mod tests {
                 continue;
             }
             long += 1;
-            let Some(layout) = layout_long_statement(level.indent(), &statement) else { continue };
+            // PyWriter leaves a string with an escaped quote to ruff, which may requote it.
+            if statement.contains("\\\"") {
+                continue;
+            }
+            let mut layout = String::new();
+            if layout_long_statement(&mut layout, level.indent(), &statement).is_none() {
+                continue;
+            }
             laid_out += 1;
             let piece = Piece { kind: PieceKind::Statement(level), source: statement.clone() };
             let ruff = piece.format("t", (3, 11)).unwrap();
