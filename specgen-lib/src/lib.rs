@@ -21,6 +21,7 @@ pub mod fileset;
 pub mod ir;
 pub mod load;
 pub mod output;
+mod parallel;
 pub mod schema;
 pub mod spec;
 pub mod targets;

@@ -68,6 +68,7 @@ use std::path::{Path, PathBuf};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::fileset::{is_safe_relative, FileKind, FileSet};
+use crate::parallel::in_two;
 
 /// Where the manifest lives, relative to the output directory.
 pub const MANIFEST_PATH: &str = ".specgen/manifest.txt";
@@ -369,16 +370,13 @@ pub fn write(files: &FileSet, out_dir: &Utf8Path, opts: &WriteOptions) -> Result
         removed.push(path.clone());
     }
 
-    let mut written = Vec::new();
-    for (path, bytes) in to_write {
-        write_atomic(&out_dir.join(path), bytes, false)?;
-        written.push(path.to_owned());
-    }
+    write_each(out_dir, &to_write, false)?;
+    let written = to_write.iter().map(|(path, _)| path.to_path_buf()).collect();
 
     let mut scaffolded = Vec::new();
-    for (path, bytes) in scaffolds {
-        if write_atomic(&out_dir.join(path), bytes, true)? {
-            scaffolded.push(path.to_owned());
+    for ((path, _), created) in scaffolds.iter().zip(write_each(out_dir, &scaffolds, true)?) {
+        if created {
+            scaffolded.push(path.to_path_buf());
         } else {
             scaffolds_kept += 1;
         }
@@ -596,6 +594,25 @@ fn read_optional(path: &Utf8Path) -> Result<Option<Vec<u8>>, OutputError> {
         Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => Ok(None),
         Err(e) => Err(io_err("read", path)(e)),
     }
+}
+
+/// From this many files on, [`write_each`] writes on two threads.
+const PARALLEL_WRITES: usize = 32;
+
+/// [`write_atomic`] for each `(path, bytes)` under `out_dir`, with its result, in order.
+///
+/// Creating files is most of the time of writing a large project's output (the kernel's work,
+/// not ours), and the files are independent, so many files are written on two threads, half
+/// each. On an error, the first one in order is returned (some other files may be written).
+fn write_each(out_dir: &Utf8Path, files: &[(&Utf8Path, &[u8])], no_clobber: bool) -> Result<Vec<bool>, OutputError> {
+    let write = |files: &[(&Utf8Path, &[u8])]| -> Result<Vec<bool>, OutputError> {
+        files.iter().map(|(path, bytes)| write_atomic(&out_dir.join(path), bytes, no_clobber)).collect()
+    };
+    let mut done = Vec::with_capacity(files.len());
+    for half in in_two(files, PARALLEL_WRITES, write) {
+        done.extend(half?);
+    }
+    Ok(done)
 }
 
 /// Writes `bytes` to `full` through a temporary file in the same directory, mode 0644, creating

@@ -599,6 +599,7 @@ fn push_section(lines: &mut Vec<String>, section: Vec<String>) {
 fn consumer_module(ir: &Ir, consumer: &Service, shared: &str) -> Result<String, RenderError> {
     // Consumed services in order of first mention, each with its operations in order, unique.
     let mut consumed: Vec<(&Service, Vec<&str>)> = Vec::new();
+    let mut listed: BTreeSet<(&str, &str)> = BTreeSet::new();
     for entry in &consumer.consumes {
         let Some(service) = ir.services.iter().find(|s| s.name == entry.service) else {
             return Err(bug(format!("`{}` consumes unknown service `{}`", consumer.name, entry.service)));
@@ -611,7 +612,7 @@ fn consumer_module(ir: &Ir, consumer: &Service, shared: &str) -> Result<String, 
             }
         };
         for op in &entry.operations {
-            if !consumed[index].1.contains(&op.as_str()) {
+            if listed.insert((service.name.as_str(), op.as_str())) {
                 consumed[index].1.push(op);
             }
         }
@@ -622,9 +623,11 @@ fn consumer_module(ir: &Ir, consumer: &Service, shared: &str) -> Result<String, 
     let mut apis = Vec::new();
     for (service, ops) in &consumed {
         let names = method_names(service);
+        let by_name: BTreeMap<&str, &Operation> =
+            rest_operations(service).map(|(op, _)| (op.name.as_str(), op)).collect();
         let mut methods = Vec::new();
         for op_name in ops {
-            let Some((op, _)) = rest_operations(service).find(|(op, _)| op.name == *op_name) else {
+            let Some(&op) = by_name.get(op_name) else {
                 continue; // validation rejects event-only operations in manifests
             };
             methods.push(method(&mut scope, &names[op.name.as_str()], op)?);

@@ -48,9 +48,10 @@ use minijinja::context;
 use crate::fileset::{FileKind, FileSet};
 use crate::ir::{Class, Constraints, Enum, Field, Ir, Primitive, TypeRef, Value as JsonValue};
 use crate::load::InputNames;
+use crate::parallel::in_two;
 
 use super::python::{
-    assert_same_text, enum_member_names, escape_ident, format_python, in_two, is_keyword, is_plain_enum_member,
+    assert_same_text, enum_member_names, escape_ident, format_python, is_keyword, is_plain_enum_member,
     is_sanitized_ident, push_py_str, py_decimal, py_float, py_integer, py_number, py_regex, py_str, render_template,
     unique_names, Body, Level, PyWriter, BASEMODEL_ATTRIBUTES, KEYWORDS, LINE_LENGTH, NOQA_LONG_LINES,
     PROTECTED_PREFIXES, SHADOWED_BUILTINS,

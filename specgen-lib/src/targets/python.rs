@@ -37,6 +37,7 @@ use ruff_python_formatter::{format_module_source, PyFormatOptions};
 
 use super::{Options, RenderError};
 use crate::ir::Number;
+use crate::parallel::in_two;
 
 mod layout;
 mod module;
@@ -300,21 +301,6 @@ pub(crate) fn assert_same_text(origin: &str, laid_out: &str, reference: &str) {
 
 fn render_error(origin: &str, message: String) -> RenderError {
     RenderError { origin: origin.to_string(), message }
-}
-
-/// `work` over `items`: on this thread when there are fewer than `min` items, else over each half
-/// on two threads (this one takes the first half). The results are in the order of the items.
-pub fn in_two<'i, I: Sync, T: Send>(items: &'i [I], min: usize, work: impl Fn(&'i [I]) -> T + Sync) -> Vec<T> {
-    if items.len() < min.max(2) {
-        return vec![work(items)];
-    }
-    let (first, second) = items.split_at(items.len() / 2);
-    std::thread::scope(|scope| {
-        let other = scope.spawn(|| work(second));
-        let first = work(first);
-        let second = other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        vec![first, second]
-    })
 }
 
 /// The indentation level of a statement written by [`PyWriter`].
@@ -1085,15 +1071,6 @@ pub(super) mod tests {
             assert_eq!(is_sanitized_ident(name), sanitize_ident(name) == name, "{name}");
             assert_eq!(is_plain_enum_member(name), py_enum_member(name) == name, "{name}");
         }
-    }
-
-    #[test]
-    fn in_two_keeps_the_order() {
-        let items: Vec<u32> = (0..101).collect();
-        let halves = in_two(&items, 10, <[u32]>::to_vec);
-        assert_eq!(halves.len(), 2);
-        assert_eq!(halves.concat(), items);
-        assert_eq!(in_two(&items[..9], 10, <[u32]>::len), vec![9]);
     }
 
     fn body_text(body: &Body<'_>) -> String {
