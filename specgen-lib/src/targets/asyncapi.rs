@@ -270,16 +270,12 @@ fn bug(message: String) -> RenderError {
 mod tests {
     use super::*;
     use crate::ir::{Class, Domain, Field, OperationEvents, ServiceKind, TypeRef};
-    use crate::test_support::example;
+    use crate::test_support::{example, text};
 
     fn only_asyncapi(opts: &Options) -> Options {
         let mut opts = opts.clone();
         opts.targets = [super::super::Target::Asyncapi].into_iter().collect();
         opts
-    }
-
-    fn text(files: &FileSet, path: &str) -> String {
-        String::from_utf8(files.get(path).unwrap_or_else(|| panic!("{path} not rendered")).bytes.clone()).unwrap()
     }
 
     #[test]

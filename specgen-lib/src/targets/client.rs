@@ -707,17 +707,13 @@ mod tests {
 
     use super::*;
     use crate::targets::Target;
-    use crate::test_support::load as project;
+    use crate::test_support::{load as project, text};
     use crate::Project;
 
     fn render_clients(project: &Project) -> FileSet {
         let mut opts = project.options.clone();
         opts.targets = [Target::Client].into_iter().collect();
         super::super::render(&project.ir, &opts).unwrap()
-    }
-
-    fn text(files: &FileSet, path: &str) -> String {
-        String::from_utf8(files.get(path).unwrap_or_else(|| panic!("{path} not rendered")).bytes.clone()).unwrap()
     }
 
     fn paths(files: &FileSet) -> Vec<String> {

@@ -889,7 +889,7 @@ mod tests {
 
     use super::*;
     use crate::ir::{Access, Domain};
-    use crate::test_support::{example, fixture};
+    use crate::test_support::{example, fixture, text};
 
     fn good_fixtures() -> Vec<String> {
         let dir = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/good");
@@ -907,10 +907,6 @@ mod tests {
 
     fn rendered(ir: &Ir, opts: &Options) -> FileSet {
         render(ir, &only_compose(opts)).unwrap()
-    }
-
-    fn text(files: &FileSet, path: &str) -> String {
-        String::from_utf8(files.get(path).unwrap_or_else(|| panic!("{path} not rendered")).bytes.clone()).unwrap()
     }
 
     fn parse(text: &str) -> Value {

@@ -1375,7 +1375,7 @@ mod tests {
     use crate::ir::{Class, Enum, Field};
     use crate::load::Input;
     use crate::targets::{pydantic, Target};
-    use crate::test_support::{example, fixture};
+    use crate::test_support::{example, fixture, only, text};
     use crate::Project;
 
     fn load(root: Utf8PathBuf) -> Project {
@@ -1393,22 +1393,8 @@ mod tests {
         load(root)
     }
 
-    fn only_fastapi(project: &Project) -> Options {
-        let mut opts = project.options.clone();
-        opts.targets = [Target::Fastapi].into_iter().collect();
-        opts
-    }
-
     fn rendered(project: &Project) -> FileSet {
-        render(&project.ir, &only_fastapi(project)).unwrap()
-    }
-
-    fn text(files: &FileSet, path: &str) -> String {
-        let file = files.get(path).unwrap_or_else(|| {
-            let paths: Vec<String> = files.iter().map(|(p, _)| p.to_string()).collect();
-            panic!("{path} not rendered; rendered: {paths:#?}")
-        });
-        String::from_utf8(file.bytes.clone()).unwrap()
+        render(&project.ir, &only(project, Target::Fastapi)).unwrap()
     }
 
     /// `needle` occurs in `haystack`, ignoring the layout ruff chose (line breaks, indentation,
@@ -1596,7 +1582,7 @@ mod tests {
     #[test]
     fn outputs_are_the_rendered_paths() {
         for project in [example(), fixture("keywords"), fixture("all-types"), fixture("no-models")] {
-            let mut opts = only_fastapi(&project);
+            let mut opts = only(&project, Target::Fastapi);
             opts.roots.services_dir = Utf8PathBuf::from("apps");
             let from_render: Vec<OutputPath> = render(&project.ir, &opts)
                 .unwrap()
@@ -1803,13 +1789,13 @@ operations:
     fn no_services_no_files() {
         let project = fixture("minimal");
         assert!(rendered(&project).is_empty());
-        assert!(outputs(&project.names, &only_fastapi(&project)).is_empty());
+        assert!(outputs(&project.names, &only(&project, Target::Fastapi)).is_empty());
     }
 
     #[test]
     fn an_unimportable_shared_package_is_an_internal_error() {
         let project = example();
-        let mut opts = only_fastapi(&project);
+        let mut opts = only(&project, Target::Fastapi);
         opts.roots.shared_package = Utf8PathBuf::from("shared/my-lib/generated");
         let err = render(&project.ir, &opts).unwrap_err();
         assert!(err.message.contains("not an importable Python package"), "{}", err.message);

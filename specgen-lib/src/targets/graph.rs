@@ -375,17 +375,12 @@ fn markdown_text(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::ir::{Access, Consume, Event, Service, ServiceKind};
-    use crate::test_support::load;
+    use crate::targets::Target;
+    use crate::test_support::{load, only};
     use crate::Project;
 
-    fn only_graph(project: &Project) -> Options {
-        let mut opts = project.options.clone();
-        opts.targets = [super::super::Target::Graph].into_iter().collect();
-        opts
-    }
-
     fn architecture(project: &Project) -> String {
-        let files = render(&project.ir, &only_graph(project)).unwrap();
+        let files = render(&project.ir, &only(project, Target::Graph)).unwrap();
         assert_eq!(files.len(), 1);
         String::from_utf8(files.get(FILE).unwrap().bytes.clone()).unwrap()
     }
@@ -440,8 +435,8 @@ mod tests {
     fn only_with_services_yml() {
         let project = load("tests/fixtures/good/minimal");
         assert!(project.names.services_file.is_none());
-        assert!(render(&project.ir, &only_graph(&project)).unwrap().is_empty());
-        assert!(outputs(&project.names, &only_graph(&project)).is_empty());
+        assert!(render(&project.ir, &only(&project, Target::Graph)).unwrap().is_empty());
+        assert!(outputs(&project.names, &only(&project, Target::Graph)).is_empty());
         // The graph of the services found by their directories is still printable.
         assert!(mermaid(&project.ir).starts_with("flowchart LR\n"));
     }
@@ -450,7 +445,7 @@ mod tests {
     fn outputs_are_the_rendered_paths() {
         for root in ["../examples/bookshelf", "tests/fixtures/good/events", "tests/fixtures/good/no-models"] {
             let project = load(root);
-            let opts = only_graph(&project);
+            let opts = only(&project, Target::Graph);
             let rendered: Vec<OutputPath> = render(&project.ir, &opts)
                 .unwrap()
                 .iter()

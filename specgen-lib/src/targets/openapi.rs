@@ -546,23 +546,13 @@ mod tests {
     use camino::Utf8PathBuf;
 
     use super::*;
-    use crate::test_support::example;
-    use crate::Project;
-
-    fn only_openapi(project: &Project) -> Options {
-        let mut opts = project.options.clone();
-        opts.targets = [super::super::Target::Openapi].into_iter().collect();
-        opts
-    }
-
-    fn text(files: &FileSet, path: &str) -> String {
-        String::from_utf8(files.get(path).unwrap_or_else(|| panic!("{path} not rendered")).bytes.clone()).unwrap()
-    }
+    use crate::targets::Target;
+    use crate::test_support::{example, only, text};
 
     #[test]
     fn bookshelf_backend() {
         let project = example();
-        let files = render(&project.ir, &only_openapi(&project)).unwrap();
+        let files = render(&project.ir, &only(&project, Target::Openapi)).unwrap();
         let text = text(&files, "services/backend/docs/openapi.json");
         assert!(text.ends_with("}\n") && !text.ends_with("\n\n"));
         assert!(text.starts_with("{\n  \"openapi\": \"3.1.0\",\n"));
@@ -617,7 +607,7 @@ mod tests {
     #[test]
     fn a_service_without_rest_operations_gets_empty_paths() {
         let project = example();
-        let files = render(&project.ir, &only_openapi(&project)).unwrap();
+        let files = render(&project.ir, &only(&project, Target::Openapi)).unwrap();
         let doc: Value = serde_json::from_str(&text(&files, "services/notifications/docs/openapi.json")).unwrap();
         assert_eq!(
             doc,
@@ -634,7 +624,7 @@ mod tests {
     #[test]
     fn outputs_are_the_rendered_paths() {
         let project = example();
-        let mut opts = only_openapi(&project);
+        let mut opts = only(&project, Target::Openapi);
         opts.roots.services_dir = Utf8PathBuf::from("apps");
         let rendered: Vec<OutputPath> = render(&project.ir, &opts)
             .unwrap()
