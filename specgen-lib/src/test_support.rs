@@ -1,5 +1,5 @@
-//! Helpers of the unit tests: loading the example project and the good fixtures, rendering one
-//! target, reading a rendered file.
+//! Helpers of the unit tests: loading the example project, the good fixtures and the benchmark
+//! corpus, rendering one target, reading a rendered file, finding the Python venv.
 
 use camino::Utf8PathBuf;
 
@@ -38,4 +38,42 @@ pub fn text(files: &FileSet, path: &str) -> String {
         panic!("{path} not rendered; rendered: {paths:#?}")
     });
     String::from_utf8(file.bytes.clone()).unwrap()
+}
+
+/// Whether `SPECGEN_REQUIRE_PYTHON=1` (scripts/test.sh and CI set it): then a test that needs
+/// Python fails instead of skipping.
+fn python_required() -> bool {
+    std::env::var("SPECGEN_REQUIRE_PYTHON").as_deref() == Ok("1")
+}
+
+/// The benchmark corpus of `resources` resources (`bench/make_corpus.py`), written into a
+/// temporary directory. Needs `python3`: `None` (and a note) without it, unless Python is
+/// required.
+pub fn benchmark_corpus(resources: usize) -> Option<tempfile::TempDir> {
+    let dir = tempfile::tempdir().unwrap();
+    let made = std::process::Command::new("python3")
+        .arg(Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../bench/make_corpus.py"))
+        .arg(resources.to_string())
+        .arg(dir.path())
+        .status();
+    if made.is_ok_and(|status| status.success()) {
+        return Some(dir);
+    }
+    assert!(!python_required(), "SPECGEN_REQUIRE_PYTHON=1 but bench/make_corpus.py did not run");
+    eprintln!("skipping the benchmark corpus: python3 did not run bench/make_corpus.py");
+    None
+}
+
+/// The pinned venv (`SPECGEN_VENV`, else `target/venv`), or `None` (and a note) when it is
+/// missing, unless Python is required.
+pub fn venv() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("SPECGEN_VENV")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/venv"));
+    if dir.join("bin/python").is_file() {
+        return Some(dir);
+    }
+    assert!(!python_required(), "SPECGEN_REQUIRE_PYTHON=1 but no venv at {}", dir.display());
+    eprintln!("skipping: no venv at {} (run scripts/setup-python.sh)", dir.display());
+    None
 }

@@ -1394,21 +1394,8 @@ mod tests {
     /// classes). Needs `python3`; skipped without it unless `SPECGEN_REQUIRE_PYTHON=1`.
     #[test]
     fn laid_out_schemas_are_ruff_format_on_the_benchmark_corpus() {
-        let manifest = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let out = tempfile::tempdir().unwrap();
-        let dir = Utf8PathBuf::try_from(out.path().to_path_buf()).unwrap();
-        let made = std::process::Command::new("python3")
-            .arg(manifest.join("../bench/make_corpus.py"))
-            .args(["200", dir.as_str()])
-            .status();
-        if !made.is_ok_and(|status| status.success()) {
-            assert!(
-                std::env::var("SPECGEN_REQUIRE_PYTHON").as_deref() != Ok("1"),
-                "SPECGEN_REQUIRE_PYTHON=1 but bench/make_corpus.py did not run"
-            );
-            eprintln!("skipping the benchmark corpus: python3 did not run bench/make_corpus.py");
-            return;
-        }
+        let Some(corpus) = crate::test_support::benchmark_corpus(200) else { return };
+        let dir = Utf8PathBuf::try_from(corpus.path().to_path_buf()).unwrap();
         let project = crate::Project::load(&crate::Input::Root(dir)).unwrap_or_else(|d| panic!("{d}"));
         let text = verified(&project.ir);
         assert!(text.lines().count() > 15_000);

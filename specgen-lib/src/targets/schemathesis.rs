@@ -333,7 +333,7 @@ mod tests {
     use super::*;
     use crate::load::Input;
     use crate::targets::Target;
-    use crate::test_support::{example, load, only, text};
+    use crate::test_support::{example, load, only, text, venv};
     use crate::Project;
 
     #[test]
@@ -406,24 +406,6 @@ mod tests {
         assert_eq!(rendered[0].path, "apps/backend/schemathesis.toml");
         assert!(text(&files, "apps/backend/schemathesis.toml")
             .contains("schemathesis --config-file apps/backend/schemathesis.toml run apps/backend/docs/openapi.json"));
-    }
-
-    /// The pinned venv (`SPECGEN_VENV`, else `target/venv`), or `None` (and a note) when it is
-    /// missing and `SPECGEN_REQUIRE_PYTHON` is not `1`.
-    fn venv() -> Option<std::path::PathBuf> {
-        let dir = std::env::var_os("SPECGEN_VENV")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/venv"));
-        if dir.join("bin/python").is_file() {
-            return Some(dir);
-        }
-        assert!(
-            std::env::var("SPECGEN_REQUIRE_PYTHON").as_deref() != Ok("1"),
-            "SPECGEN_REQUIRE_PYTHON=1 but no venv at {}",
-            dir.display()
-        );
-        eprintln!("skipping: no venv at {} (run scripts/setup-python.sh)", dir.display());
-        None
     }
 
     /// Loads a configuration with schemathesis' own loader (its JSON Schema, then its parsing)

@@ -680,20 +680,7 @@ mod tests {
     /// without it unless `SPECGEN_REQUIRE_PYTHON=1`.
     #[test]
     fn the_benchmark_corpus_takes_the_fast_path() {
-        let dir = tempfile::tempdir().unwrap();
-        let made = std::process::Command::new("python3")
-            .arg(manifest_dir().join("../bench/make_corpus.py"))
-            .arg("30")
-            .arg(dir.path())
-            .status();
-        if !made.is_ok_and(|status| status.success()) {
-            assert!(
-                std::env::var("SPECGEN_REQUIRE_PYTHON").as_deref() != Ok("1"),
-                "SPECGEN_REQUIRE_PYTHON=1 but bench/make_corpus.py did not run"
-            );
-            eprintln!("skipping the benchmark corpus: python3 did not run bench/make_corpus.py");
-            return;
-        }
+        let Some(dir) = crate::test_support::benchmark_corpus(30) else { return };
         let files = yaml_files(dir.path());
         assert_eq!(files.len(), 5);
         for (path, text) in &files {
