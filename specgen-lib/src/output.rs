@@ -68,7 +68,7 @@ use std::path::{Path, PathBuf};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::fileset::{is_safe_relative, FileKind, FileSet};
-use crate::parallel::in_two;
+use crate::parallel::each_in_two;
 
 /// Where the manifest lives, relative to the output directory.
 pub const MANIFEST_PATH: &str = ".specgen/manifest.txt";
@@ -596,23 +596,13 @@ fn read_optional(path: &Utf8Path) -> Result<Option<Vec<u8>>, OutputError> {
     }
 }
 
-/// From this many files on, [`write_each`] writes on two threads.
-const PARALLEL_WRITES: usize = 32;
-
 /// [`write_atomic`] for each `(path, bytes)` under `out_dir`, with its result, in order.
 ///
 /// Creating files is most of the time of writing a large project's output (the kernel's work,
-/// not ours), and the files are independent, so many files are written on two threads, half
-/// each. On an error, the first one in order is returned (some other files may be written).
+/// not ours), and the files are independent, so two threads write them. On an error, the first
+/// one in order is returned (some other files may be written).
 fn write_each(out_dir: &Utf8Path, files: &[(&Utf8Path, &[u8])], no_clobber: bool) -> Result<Vec<bool>, OutputError> {
-    let write = |files: &[(&Utf8Path, &[u8])]| -> Result<Vec<bool>, OutputError> {
-        files.iter().map(|(path, bytes)| write_atomic(&out_dir.join(path), bytes, no_clobber)).collect()
-    };
-    let mut done = Vec::with_capacity(files.len());
-    for half in in_two(files, PARALLEL_WRITES, write) {
-        done.extend(half?);
-    }
-    Ok(done)
+    each_in_two(files, |(path, bytes)| write_atomic(&out_dir.join(path), bytes, no_clobber)).into_iter().collect()
 }
 
 /// Writes `bytes` to `full` through a temporary file in the same directory, mode 0644, creating

@@ -1,6 +1,8 @@
 //! Work split over the two cores specgen is measured on, with results in a fixed order so that
 //! output never depends on scheduling.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 /// `work` over `items`: on this thread when there are fewer than `min` items, else over each half
 /// on two threads (this one takes the first half). The results are in the order of the items.
 pub(crate) fn in_two<'i, I: Sync, T: Send>(items: &'i [I], min: usize, work: impl Fn(&'i [I]) -> T + Sync) -> Vec<T> {
@@ -16,9 +18,49 @@ pub(crate) fn in_two<'i, I: Sync, T: Send>(items: &'i [I], min: usize, work: imp
     })
 }
 
+/// `work` on each item, on two threads that take the items one at a time, in order, from a shared
+/// queue: items of very different cost (a target, a file) keep both threads busy, best when the
+/// costly ones come first. The results are in the order of the items. Fewer than two items run
+/// on this thread.
+pub(crate) fn each_in_two<I: Sync, T: Send>(items: &[I], work: impl Fn(&I) -> T + Sync) -> Vec<T> {
+    if items.len() < 2 {
+        return items.iter().map(work).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let worker = || {
+        let mut done = Vec::new();
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(index) else { return done };
+            done.push((index, work(item)));
+        }
+    };
+    let mut done = std::thread::scope(|scope| {
+        let other = scope.spawn(worker);
+        let mut done = worker();
+        done.extend(other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        done
+    });
+    done.sort_unstable_by_key(|(index, _)| *index);
+    done.into_iter().map(|(_, result)| result).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_in_two_keeps_the_order() {
+        let items: Vec<u64> = (0..200).collect();
+        // Uneven costs, so the threads interleave.
+        let squares = each_in_two(&items, |&i| {
+            std::thread::sleep(std::time::Duration::from_micros(i % 7 * 50));
+            i * i
+        });
+        assert_eq!(squares, items.iter().map(|i| i * i).collect::<Vec<_>>());
+        assert_eq!(each_in_two(&items[..1], |&i| i + 1), vec![1]);
+        assert!(each_in_two(&items[..0], |&i| i).is_empty());
+    }
 
     #[test]
     fn in_two_keeps_the_order() {

@@ -7,13 +7,13 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::fileset::{FileKind, FileSet};
 use crate::ir::{Ir, Primitive, TypeRef};
 use crate::load::InputNames;
+use crate::parallel::each_in_two;
 
 pub mod asyncapi;
 pub mod client;
@@ -191,7 +191,8 @@ impl std::error::Error for RenderError {}
 pub fn render(ir: &Ir, opts: &Options) -> Result<FileSet, RenderError> {
     let targets: Vec<Target> = opts.targets.iter().copied().collect();
     let mut files = FileSet::new();
-    for set in render_each(ir, opts, &targets) {
+    // Targets are independent: two threads take them from a queue.
+    for set in each_in_two(&targets, |&target| render_target(ir, opts, target)) {
         files.extend(set?);
     }
     let generated: Vec<Utf8PathBuf> =
@@ -202,32 +203,6 @@ pub fn render(ir: &Ir, opts: &Options) -> Result<FileSet, RenderError> {
         }
     }
     Ok(files)
-}
-
-/// The files of each of `targets`, in their order. Targets are independent, so two threads take
-/// them one at a time from a shared queue; the result does not depend on which thread rendered
-/// what.
-fn render_each(ir: &Ir, opts: &Options, targets: &[Target]) -> Vec<Result<FileSet, RenderError>> {
-    if targets.len() < 2 {
-        return targets.iter().map(|&target| render_target(ir, opts, target)).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let worker = || {
-        let mut done = Vec::new();
-        loop {
-            let index = next.fetch_add(1, Ordering::Relaxed);
-            let Some(&target) = targets.get(index) else { return done };
-            done.push((index, render_target(ir, opts, target)));
-        }
-    };
-    let mut done = std::thread::scope(|scope| {
-        let other = scope.spawn(worker);
-        let mut done = worker();
-        done.extend(other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-        done
-    });
-    done.sort_by_key(|(index, _)| *index);
-    done.into_iter().map(|(_, set)| set).collect()
 }
 
 /// The files of one target.

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::diagnostics::{Diagnostic, Diagnostics, FileId, SourceFile, Sources};
 use crate::ir::{Enum, Ir};
 use crate::load::{Loaded, SpecKind};
+use crate::parallel::each_in_two;
 use crate::spec::config::ConfigFile;
 use crate::spec::domain::DomainFile;
 use crate::spec::events::EventsFile;
@@ -194,8 +195,8 @@ const PARALLEL_BYTES: usize = 256 * 1024;
 /// Every file parsed (its struct, or none when it failed) with its diagnostics, in file order.
 ///
 /// Parsing is most of validation's time on large projects and files are independent, so inputs
-/// of `parallel_bytes` or more are parsed on two threads, the files dealt out largest first to whichever thread has
-/// fewer bytes so far (one big models.yaml and many domain files balance well).
+/// of `parallel_bytes` or more are parsed on two threads, largest file first (one big
+/// models.yaml and many domain files then keep both busy).
 fn parse_files(sources: &Sources, parallel_bytes: usize) -> Vec<(FileId, FileOutcome)> {
     let mut files: Vec<(FileId, &SourceFile)> = sources.iter().collect();
     let total: usize = files.iter().map(|(_, f)| f.text.len()).sum();
@@ -203,26 +204,8 @@ fn parse_files(sources: &Sources, parallel_bytes: usize) -> Vec<(FileId, FileOut
         return files.into_iter().map(|(id, file)| (id, parse_file(id, file))).collect();
     }
     files.sort_by_key(|(id, f)| (std::cmp::Reverse(f.text.len()), *id));
-    let (mut first, mut second) = (Vec::new(), Vec::new());
-    let (mut first_bytes, mut second_bytes) = (0, 0);
-    for file in files {
-        if first_bytes <= second_bytes {
-            first_bytes += file.1.text.len();
-            first.push(file);
-        } else {
-            second_bytes += file.1.text.len();
-            second.push(file);
-        }
-    }
-    let parse = |files: Vec<(FileId, &SourceFile)>| -> Vec<_> {
-        files.into_iter().map(|(id, file)| (id, parse_file(id, file))).collect()
-    };
-    let mut results = std::thread::scope(|scope| {
-        let other = scope.spawn(|| parse(second));
-        let mut results = parse(first);
-        results.extend(other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-        results
-    });
+    let parsed = each_in_two(&files, |&(id, file)| parse_file(id, file));
+    let mut results: Vec<(FileId, FileOutcome)> = files.iter().map(|(id, _)| *id).zip(parsed).collect();
     results.sort_by_key(|(id, _)| *id);
     results
 }
