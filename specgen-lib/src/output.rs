@@ -59,7 +59,7 @@
 //! symlinks freely (build tools such as Bazel present checked-in files as symlinks) and needs no
 //! safety checks since it changes nothing.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::fs;
 use std::io::{self, Write as _};
@@ -312,23 +312,34 @@ pub fn write(files: &FileSet, out_dir: &Utf8Path, opts: &WriteOptions) -> Result
     }
 
     // Generated files: what to write, what to leave, what is in the way.
-    let mut to_write: Vec<(&Utf8Path, &[u8])> = Vec::new();
-    let mut unchanged = 0;
-    for (path, file) in files.iter().filter(|(_, f)| f.kind == FileKind::Generated) {
-        match probe(out_dir, root, path, &deleting)? {
-            Probe::Absent => to_write.push((path, &file.bytes)),
-            Probe::Unsafe(reason) => unsafe_paths.push(UnsafePath { path: path.to_owned(), reason }),
+    // Reading what is there is most of a no-op run's time: two threads do it.
+    let generated_files: Vec<(&Utf8Path, &[u8])> =
+        files.iter().filter(|(_, f)| f.kind == FileKind::Generated).map(|(p, f)| (p, f.bytes.as_slice())).collect();
+    let found = each_in_two(&generated_files, |&(path, bytes)| -> Result<Found, OutputError> {
+        Ok(match probe(out_dir, root, path, &deleting)? {
+            Probe::Absent => Found::Different,
+            Probe::Unsafe(reason) => Found::Unsafe(reason),
             Probe::File => {
                 let full = out_dir.join(path);
                 let existing = fs::read(&full).map_err(io_err("read", &full))?;
-                if existing == file.bytes {
-                    unchanged += 1;
+                if existing == bytes {
+                    Found::Same
                 } else if previous.contains(path) || may_overwrite(&existing) {
-                    to_write.push((path, &file.bytes));
+                    Found::Different
                 } else {
-                    user_files.push(path.to_owned());
+                    Found::UserFile
                 }
             }
+        })
+    });
+    let mut to_write: Vec<(&Utf8Path, &[u8])> = Vec::new();
+    let mut unchanged = 0;
+    for (&(path, bytes), found) in generated_files.iter().zip(found) {
+        match found? {
+            Found::Different => to_write.push((path, bytes)),
+            Found::Same => unchanged += 1,
+            Found::UserFile => user_files.push(path.to_owned()),
+            Found::Unsafe(reason) => unsafe_paths.push(UnsafePath { path: path.to_owned(), reason }),
         }
     }
 
@@ -357,8 +368,7 @@ pub fn write(files: &FileSet, out_dir: &Utf8Path, opts: &WriteOptions) -> Result
 
     // Every check passed: from here on, write.
     fs::create_dir_all(out_dir).map_err(io_err("create directory", out_dir))?;
-    let generated: BTreeSet<&Utf8Path> =
-        files.iter().filter(|(_, f)| f.kind == FileKind::Generated).map(|(p, _)| p).collect();
+    let generated: BTreeSet<&Utf8Path> = generated_files.iter().map(|&(path, _)| path).collect();
     let union: BTreeSet<&Utf8Path> = generated.iter().copied().chain(previous.iter().map(|p| p.as_path())).collect();
     write_manifest(out_dir, &union)?;
 
@@ -370,12 +380,17 @@ pub fn write(files: &FileSet, out_dir: &Utf8Path, opts: &WriteOptions) -> Result
         removed.push(path.clone());
     }
 
-    write_each(out_dir, &to_write, false)?;
+    // Generated files replace what is there; scaffolds never do.
+    let writes: Vec<PendingWrite<'_>> = to_write
+        .iter()
+        .map(|&(path, bytes)| PendingWrite { path, bytes, no_clobber: false })
+        .chain(scaffolds.iter().map(|&(path, bytes)| PendingWrite { path, bytes, no_clobber: true }))
+        .collect();
+    let created = write_each(out_dir, &writes)?;
     let written = to_write.iter().map(|(path, _)| path.to_path_buf()).collect();
-
     let mut scaffolded = Vec::new();
-    for ((path, _), created) in scaffolds.iter().zip(write_each(out_dir, &scaffolds, true)?) {
-        if created {
+    for ((path, _), created) in scaffolds.iter().zip(&created[to_write.len()..]) {
+        if *created {
             scaffolded.push(path.to_path_buf());
         } else {
             scaffolds_kept += 1;
@@ -445,6 +460,18 @@ fn canonical_root(out_dir: &Utf8Path) -> Result<Option<PathBuf>, OutputError> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(io_err("inspect", out_dir)(e)),
     }
+}
+
+/// What a generated file finds at its path.
+enum Found {
+    /// Nothing, or a file of ours with other bytes: to be written.
+    Different,
+    /// A file with exactly these bytes.
+    Same,
+    /// A file that specgen did not write: refused.
+    UserFile,
+    /// Cannot be written safely, with the reason: refused.
+    Unsafe(String),
 }
 
 /// What stands at a path that specgen wants to write.
@@ -596,21 +623,50 @@ fn read_optional(path: &Utf8Path) -> Result<Option<Vec<u8>>, OutputError> {
     }
 }
 
-/// [`write_atomic`] for each `(path, bytes)` under `out_dir`, with its result, in order.
-///
-/// Creating files is most of the time of writing a large project's output (the kernel's work,
-/// not ours), and the files are independent, so two threads write them. On an error, the first
-/// one in order is returned (some other files may be written).
-fn write_each(out_dir: &Utf8Path, files: &[(&Utf8Path, &[u8])], no_clobber: bool) -> Result<Vec<bool>, OutputError> {
-    each_in_two(files, |(path, bytes)| write_atomic(&out_dir.join(path), bytes, no_clobber)).into_iter().collect()
+/// One file to write: see [`write_atomic`].
+struct PendingWrite<'a> {
+    path: &'a Utf8Path,
+    bytes: &'a [u8],
+    no_clobber: bool,
 }
 
-/// Writes `bytes` to `full` through a temporary file in the same directory, mode 0644, creating
-/// parent directories. With `no_clobber`, returns `false` (and writes nothing) if something
+/// [`write_atomic`] for each file under `out_dir`, with its result, in order.
+///
+/// Creating files is most of the time of writing a large project's output (the kernel's work,
+/// not ours), and the files are independent, so two threads write them. Each thread takes a whole
+/// directory at a time: creating a file locks its directory, and two threads creating files in
+/// the same directory mostly wait for each other. On an error, the first one in order is
+/// returned (some other files may be written).
+fn write_each(out_dir: &Utf8Path, files: &[PendingWrite<'_>]) -> Result<Vec<bool>, OutputError> {
+    let mut by_directory: BTreeMap<&Utf8Path, Vec<usize>> = BTreeMap::new();
+    for (index, file) in files.iter().enumerate() {
+        by_directory.entry(file.path.parent().unwrap_or(Utf8Path::new(""))).or_default().push(index);
+    }
+    let directories: Vec<(&Utf8Path, Vec<usize>)> = by_directory.into_iter().collect();
+    let done = each_in_two(&directories, |(directory, indices)| {
+        let full_directory = out_dir.join(directory);
+        if let Err(e) = fs::create_dir_all(&full_directory) {
+            // Only the first file's error: the caller reports the first error in order.
+            return vec![(indices[0], Err(io_err("create directory", &full_directory)(e)))];
+        }
+        indices
+            .iter()
+            .map(|&index| {
+                let file = &files[index];
+                (index, write_atomic(&out_dir.join(file.path), file.bytes, file.no_clobber))
+            })
+            .collect::<Vec<_>>()
+    });
+    let mut results: Vec<(usize, Result<bool, OutputError>)> = done.into_iter().flatten().collect();
+    results.sort_unstable_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
+}
+
+/// Writes `bytes` to `full` through a temporary file in the same directory (which must exist),
+/// mode 0644. With `no_clobber`, returns `false` (and writes nothing) if something
 /// appeared at `full` in the meantime.
 fn write_atomic(full: &Utf8Path, bytes: &[u8], no_clobber: bool) -> Result<bool, OutputError> {
     let parent = full.parent().unwrap_or(Utf8Path::new("."));
-    fs::create_dir_all(parent).map_err(io_err("create directory", parent))?;
     let mut tmp = tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
         .tempfile_in(parent)
@@ -655,6 +711,9 @@ fn write_manifest(out_dir: &Utf8Path, paths: &BTreeSet<&Utf8Path>) -> Result<(),
     let full = out_dir.join(MANIFEST_PATH);
     let bytes = manifest_bytes(paths.iter().copied());
     if read_optional(&full)?.as_deref() != Some(bytes.as_slice()) {
+        if let Some(parent) = full.parent() {
+            fs::create_dir_all(parent).map_err(io_err("create directory", parent))?;
+        }
         write_atomic(&full, &bytes, false)?;
     }
     Ok(())
