@@ -34,12 +34,14 @@
 //! `items`, `additionalProperties`…), then `title`, `description`, `default`, `readOnly`.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasherDefault;
 
 use serde_json::Value;
 
 use crate::ir::{Class, Constraints, Enum, Field, Ir, Number, Primitive, TypeRef};
 
 use super::json::JsonWriter;
+use super::pydantic::NameHasher;
 
 /// The pattern on the string branch of a decimal: optional sign, digits with an optional point
 /// (or a point and digits), optional exponent. Covers `str(Decimal)` of every finite decimal.
@@ -116,7 +118,7 @@ impl<'a> Schemas<'a> {
     /// transitively. Unknown names are skipped (the IR's invariants say there are none).
     pub fn definitions<'n>(&self, roots: impl IntoIterator<Item = &'n str>) -> Definitions<'a> {
         // Hashed while searching, sorted once: the search meets a name at every reference to it.
-        let mut found: HashMap<&'a str, Definition<'a>> = HashMap::new();
+        let mut found: HashMap<&'a str, Definition<'a>, BuildHasherDefault<NameHasher>> = HashMap::default();
         let mut stack: Vec<&str> = roots.into_iter().collect();
         while let Some(name) = stack.pop() {
             if found.contains_key(name) {
@@ -199,7 +201,7 @@ impl<'a> Schemas<'a> {
             _ => false,
         };
         let annotations = Annotations {
-            title: title_is_set(ty).then(|| python_title(&field.name)),
+            title: title_is_set(ty).then_some(field.name.as_str()),
             description: field.description.as_deref().filter(|_| !said_by_enum),
             // A field that may be absent without a default is `T | None = None`.
             default: field.default.as_ref().or((!field.required).then_some(&NULL)),
@@ -327,7 +329,8 @@ static NULL: Value = Value::Null;
 /// The keywords written after a schema's own: what Pydantic adds to the schema of a field.
 #[derive(Debug, Default)]
 struct Annotations<'v> {
-    title: Option<String>,
+    /// The name whose Python title is the title.
+    title: Option<&'v str>,
     description: Option<&'v str>,
     /// As written in the spec.
     default: Option<&'v Value>,
@@ -341,8 +344,13 @@ impl Annotations<'_> {
 
     /// Writes the annotations of a schema of `ty`.
     fn write(&self, out: &mut JsonWriter, ty: &TypeRef) {
-        if let Some(title) = &self.title {
-            out.key("title").string(title);
+        if let Some(name) = self.title {
+            out.key("title");
+            if is_plain_ascii_name(name) {
+                out.string_with(|text| push_plain_ascii_title(text, name));
+            } else {
+                out.string(&python_title(name));
+            }
         }
         if let Some(description) = self.description {
             out.key("description").string(description);
@@ -516,6 +524,10 @@ fn title_is_set(ty: &TypeRef) -> bool {
 /// `str.title()` (a cased character is upper-cased after an uncased one, lower-cased otherwise).
 pub fn python_title(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
+    if is_plain_ascii_name(name) {
+        push_plain_ascii_title(&mut out, name);
+        return out;
+    }
     let mut previous_cased = false;
     for c in name.chars() {
         let cased = c.is_uppercase() || c.is_lowercase();
@@ -539,6 +551,28 @@ pub fn python_title(name: &str) -> String {
     let leading = out.len() - out.trim_start().len();
     out.drain(..leading);
     out
+}
+
+/// Whether `name` is made of ASCII letters, digits and `_` only, the names
+/// [`push_plain_ascii_title`] knows the title of: nearly every field name.
+fn is_plain_ascii_name(name: &str) -> bool {
+    name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// Appends [`python_title`] of a [plain ASCII name](is_plain_ascii_name) without building it
+/// first: every field of a large project's schemas has a title. Only letters are cased, and the
+/// `_` that `strip` would remove as spaces are those at either end.
+fn push_plain_ascii_title(out: &mut String, name: &str) {
+    let mut previous_cased = false;
+    for b in name.trim_matches('_').bytes() {
+        let cased = b.is_ascii_alphabetic();
+        out.push(char::from(match b {
+            b'_' => b' ',
+            b if cased && !previous_cased => b.to_ascii_uppercase(),
+            b => b.to_ascii_lowercase(),
+        }));
+        previous_cased = cased;
+    }
 }
 
 /// Text worth writing as a description (not empty or blank).
@@ -587,6 +621,9 @@ mod tests {
         assert_eq!(python_title("_private_"), "Private");
         assert_eq!(python_title("HTTPStatus"), "Httpstatus");
         assert_eq!(python_title("ünïcode_x"), "Ünïcode X");
+        assert_eq!(python_title("__a__b__"), "A  B");
+        assert_eq!(python_title("x9y_2z"), "X9Y 2Z");
+        assert_eq!(python_title("___"), "");
     }
 
     #[test]

@@ -126,7 +126,7 @@ fn document(ir: &Ir, service: &Service) -> Result<String, RenderError> {
     for item in &paths {
         out.key(item.path).begin_object();
         for operation in &item.operations {
-            out.key(&operation.rest.method.as_str().to_ascii_lowercase());
+            out.key(method_key(operation.rest.method));
             write_operation(&mut out, &schemas, &link_targets, operation, validation_schema)?;
         }
         out.end_object();
@@ -291,7 +291,8 @@ fn write_operation(
     }
 
     out.key("responses").begin_object();
-    out.key(&rest.status.to_string()).begin_object();
+    let mut status = [0; 5];
+    out.key(status_text(rest.status, &mut status)).begin_object();
     out.key("description").string("Successful Response");
     if let Some(output) = op.output.as_ref().filter(|_| rest.body_allowed()) {
         out.key("content");
@@ -327,6 +328,32 @@ fn write_operation(
     out.end_object();
     out.end_object();
     Ok(())
+}
+
+/// The key of an operation in its path item: the method in lower case.
+fn method_key(method: Method) -> &'static str {
+    match method {
+        Method::Get => "get",
+        Method::Post => "post",
+        Method::Put => "put",
+        Method::Patch => "patch",
+        Method::Delete => "delete",
+    }
+}
+
+/// The decimal text of a status code, written into `digits`.
+fn status_text(status: u16, digits: &mut [u8; 5]) -> &str {
+    let mut n = status;
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&digits[at..]).expect("ASCII digits")
 }
 
 /// Writes a content map with one entry, `application/json`, whose schema `write_schema` writes.
@@ -391,7 +418,7 @@ impl<'a> LinkTargets<'a> {
             }
             let mut path_params = op.params.iter().filter(|p| p.source == ParamSource::Path);
             let (Some(param), None) = (path_params.next(), path_params.next()) else { continue };
-            if let Some(at) = rest.path.find(&format!("/{{{}}}", param.name)) {
+            if let Some(at) = parameter_segment(&rest.path, &param.name) {
                 targets.by_collection.entry(&rest.path[..at]).or_default().push((op, param));
             }
             if param.name != "id" {
@@ -415,6 +442,13 @@ impl<'a> LinkTargets<'a> {
         }
         found
     }
+}
+
+/// Where `/{<name>}` starts in `path`, if it does.
+fn parameter_segment(path: &str, name: &str) -> Option<usize> {
+    path.match_indices("/{")
+        .map(|(at, _)| at)
+        .find(|&at| path[at + 2..].strip_prefix(name).is_some_and(|rest| rest.starts_with('}')))
 }
 
 /// How a link fills the linked operation's path parameter from the response.
@@ -645,6 +679,19 @@ mod tests {
         ] {
             assert_eq!(snake_case(pascal), snake);
         }
+    }
+
+    #[test]
+    fn method_keys_and_status_texts() {
+        for method in [Method::Get, Method::Post, Method::Put, Method::Patch, Method::Delete] {
+            assert_eq!(method_key(method), method.as_str().to_ascii_lowercase());
+        }
+        for status in [0, 7, 99, 200, 422, 999, 65535] {
+            assert_eq!(status_text(status, &mut [0; 5]), status.to_string());
+        }
+        assert_eq!(parameter_segment("/books/{book_id}/x", "book_id"), Some(6));
+        assert_eq!(parameter_segment("/a/{book_id_x}/{book_id}", "book_id"), Some(15));
+        assert_eq!(parameter_segment("/a/{book}", "book_id"), None);
     }
 
     #[test]
