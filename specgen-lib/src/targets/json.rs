@@ -91,6 +91,31 @@ impl JsonWriter {
         self
     }
 
+    /// Writes the key of the next member like [`key`](JsonWriter::key), for a key of the
+    /// program's own that needs no escaping (a keyword of the format, `type`, `properties`):
+    /// copied without looking at it. Debug builds check.
+    pub fn static_key(&mut self, key: &'static str) -> &mut JsonWriter {
+        debug_assert!(self.open.last() == Some(&Container::Object) && !self.after_key, "a key outside an object");
+        debug_assert!(!needs_escape(key.as_bytes()), "a static key that needs escaping: {key:?}");
+        self.new_member_line();
+        self.out.push('"');
+        self.out.push_str(key);
+        self.out.push_str("\": ");
+        self.after_key = true;
+        self
+    }
+
+    /// Writes a string of the program's own that needs no escaping (`object`, `string`), like
+    /// [`string`](JsonWriter::string) but without looking at it. Debug builds check.
+    pub fn static_string(&mut self, text: &'static str) {
+        debug_assert!(!needs_escape(text.as_bytes()), "a static string that needs escaping: {text:?}");
+        self.begin_value();
+        self.out.push('"');
+        self.out.push_str(text);
+        self.out.push('"');
+        self.has_member = true;
+    }
+
     /// Writes a string.
     pub fn string(&mut self, text: &str) {
         self.begin_value();
@@ -224,6 +249,7 @@ impl JsonWriter {
     }
 
     /// Starts a new line at the current depth, after a comma when `comma`.
+    #[inline]
     fn push_line_start(&mut self, comma: bool) {
         let end = 2 + INDENT.len() * self.open.len();
         let start = usize::from(!comma);
@@ -271,11 +297,17 @@ fn push_unsigned(out: &mut String, mut n: u64) {
 /// Appends `text` escaped for a JSON string as serde_json escapes it: `"` and `\`, the control
 /// characters (`\n`, `\t`, `\r`, `\b`, `\f`, the others as `\u00XX` in lower-case hex); all
 /// else as it is, non-ASCII characters and `/` included.
+#[inline]
 fn push_escaped(out: &mut String, text: &str) {
-    if !needs_escape(text.as_bytes()) {
+    if needs_escape(text.as_bytes()) {
+        push_escaping(out, text);
+    } else {
         out.push_str(text);
-        return;
     }
+}
+
+/// [`push_escaped`] of text that needs escaping.
+fn push_escaping(out: &mut String, text: &str) {
     let mut rest = text;
     // Escaped characters are ASCII: the text around one splits at character boundaries.
     while let Some(at) = rest.bytes().position(|b| ESCAPED[usize::from(b)]) {

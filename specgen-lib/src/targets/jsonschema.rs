@@ -164,12 +164,12 @@ impl<'a> Schemas<'a> {
     /// The schema of a class.
     fn write_class(&self, out: &mut JsonWriter, class: &Class) {
         out.begin_object();
-        out.key("type").string("object");
-        out.key("title").string(&class.name);
+        out.static_key("type").static_string("object");
+        out.static_key("title").string(&class.name);
         if let Some(description) = described(class.description.as_deref()) {
-            out.key("description").string(description);
+            out.static_key("description").string(description);
         }
-        out.key("properties").begin_object();
+        out.static_key("properties").begin_object();
         for field in &class.fields {
             out.key(&field.name);
             self.write_field(out, field);
@@ -177,13 +177,13 @@ impl<'a> Schemas<'a> {
         out.end_object();
         let mut required = class.fields.iter().filter(|f| is_required(f)).peekable();
         if required.peek().is_some() {
-            out.key("required").begin_array();
+            out.static_key("required").begin_array();
             for field in required {
                 out.string(&field.name);
             }
             out.end_array();
         }
-        out.key("additionalProperties").bool(false);
+        out.static_key("additionalProperties").bool(false);
         out.end_object();
     }
 
@@ -226,7 +226,7 @@ impl<'a> Schemas<'a> {
             TypeRef::Enum(name) | TypeRef::Class(name)
                 if !nullable && self.dialect == Dialect::Draft07 && !annotations.is_empty() =>
             {
-                out.key("allOf").begin_array();
+                out.static_key("allOf").begin_array();
                 self.write_reference(out, name);
                 out.end_array();
             }
@@ -251,14 +251,14 @@ impl<'a> Schemas<'a> {
             // Pydantic reads a number or a string and writes a string. The schema is an `anyOf`
             // of its own: null joins it as one more branch.
             TypeRef::Primitive(Primitive::Decimal) => {
-                out.key("anyOf").begin_array();
+                out.static_key("anyOf").begin_array();
                 out.begin_object();
-                out.key("type").string("number");
+                out.static_key("type").static_string("number");
                 write_bounds(out, constraints);
                 out.end_object();
                 out.begin_object();
-                out.key("type").string("string");
-                out.key("pattern").string(DECIMAL_PATTERN);
+                out.static_key("type").static_string("string");
+                out.static_key("pattern").string(DECIMAL_PATTERN);
                 out.end_object();
                 if nullable {
                     write_null_type(out);
@@ -266,50 +266,50 @@ impl<'a> Schemas<'a> {
                 out.end_array();
             }
             _ if nullable => {
-                out.key("anyOf").begin_array();
+                out.static_key("anyOf").begin_array();
                 self.write_type(out, ty, constraints);
                 write_null_type(out);
                 out.end_array();
             }
             TypeRef::Primitive(Primitive::Int) => {
-                out.key("type").string("integer");
+                out.static_key("type").static_string("integer");
                 write_bounds(out, constraints);
             }
             TypeRef::Primitive(Primitive::Float) => {
-                out.key("type").string("number");
+                out.static_key("type").static_string("number");
                 write_bounds(out, constraints);
             }
             TypeRef::Primitive(Primitive::String) => {
-                out.key("type").string("string");
+                out.static_key("type").static_string("string");
                 if let Some(n) = constraints.min_length {
-                    out.key("minLength").number(n);
+                    out.static_key("minLength").number(n);
                 }
                 if let Some(n) = constraints.max_length {
-                    out.key("maxLength").number(n);
+                    out.static_key("maxLength").number(n);
                 }
                 if let Some(pattern) = &constraints.pattern {
-                    out.key("pattern").string(pattern);
+                    out.static_key("pattern").string(pattern);
                 }
             }
-            TypeRef::Primitive(Primitive::Bool) => out.key("type").string("boolean"),
+            TypeRef::Primitive(Primitive::Bool) => out.static_key("type").static_string("boolean"),
             TypeRef::Primitive(p @ (Primitive::Datetime | Primitive::Date | Primitive::Uuid)) => {
-                out.key("type").string("string");
-                out.key("format").string(string_format(*p));
+                out.static_key("type").static_string("string");
+                out.static_key("format").static_string(string_format(*p));
             }
             TypeRef::List(inner) => {
-                out.key("type").string("array");
-                out.key("items");
+                out.static_key("type").static_string("array");
+                out.static_key("items");
                 self.write_type(out, inner, &Constraints::default());
                 if let Some(n) = constraints.min_length {
-                    out.key("minItems").number(n);
+                    out.static_key("minItems").number(n);
                 }
                 if let Some(n) = constraints.max_length {
-                    out.key("maxItems").number(n);
+                    out.static_key("maxItems").number(n);
                 }
             }
             TypeRef::Dict(key, value) => {
-                out.key("type").string("object");
-                out.key("additionalProperties");
+                out.static_key("type").static_string("object");
+                out.static_key("additionalProperties");
                 self.write_type(out, value, &Constraints::default());
                 write_property_names(out, *key);
             }
@@ -319,7 +319,7 @@ impl<'a> Schemas<'a> {
 
     /// Writes the `$ref` keyword of a reference to `name`, into an open object.
     fn write_reference_keyword(&self, out: &mut JsonWriter, name: &str) {
-        out.key("$ref").string_concat(&[self.ref_prefix, name]);
+        out.static_key("$ref").string_concat(&[self.ref_prefix, name]);
     }
 }
 
@@ -345,7 +345,7 @@ impl Annotations<'_> {
     /// Writes the annotations of a schema of `ty`.
     fn write(&self, out: &mut JsonWriter, ty: &TypeRef) {
         if let Some(name) = self.title {
-            out.key("title");
+            out.static_key("title");
             if is_plain_ascii_name(name) {
                 out.string_with(|text| push_plain_ascii_title(text, name));
             } else {
@@ -353,14 +353,14 @@ impl Annotations<'_> {
             }
         }
         if let Some(description) = self.description {
-            out.key("description").string(description);
+            out.static_key("description").string(description);
         }
         if let Some(default) = self.default {
-            out.key("default");
+            out.static_key("default");
             write_wire_value(out, ty, default);
         }
         if self.read_only {
-            out.key("readOnly").bool(true);
+            out.static_key("readOnly").bool(true);
         }
     }
 }
@@ -368,15 +368,15 @@ impl Annotations<'_> {
 /// The schema of an enum: `{type: string, enum: [...], title, description}`.
 fn write_enum(out: &mut JsonWriter, e: &Enum) {
     out.begin_object();
-    out.key("type").string("string");
-    out.key("enum").begin_array();
+    out.static_key("type").static_string("string");
+    out.static_key("enum").begin_array();
     for value in &e.values {
         out.string(value);
     }
     out.end_array();
-    out.key("title").string(&e.name);
+    out.static_key("title").string(&e.name);
     if let Some(description) = described(e.description.as_deref()) {
-        out.key("description").string(description);
+        out.static_key("description").string(description);
     }
     out.end_object();
 }
@@ -399,7 +399,7 @@ pub fn is_required(field: &Field) -> bool {
 /// `{type: null}`, the branch of an `anyOf` that admits null.
 fn write_null_type(out: &mut JsonWriter) {
     out.begin_object();
-    out.key("type").string("null");
+    out.static_key("type").static_string("null");
     out.end_object();
 }
 
@@ -468,7 +468,7 @@ pub fn string_format(p: Primitive) -> &'static str {
 fn write_bounds(out: &mut JsonWriter, c: &Constraints) {
     for (key, bound) in [("minimum", c.ge), ("exclusiveMinimum", c.gt), ("maximum", c.le), ("exclusiveMaximum", c.lt)] {
         if let Some(n) = bound {
-            out.key(key);
+            out.static_key(key);
             write_number(out, n);
         }
     }
@@ -490,20 +490,20 @@ fn write_number(out: &mut JsonWriter, n: Number) {
 fn write_property_names(out: &mut JsonWriter, key: Primitive) {
     match key {
         Primitive::Datetime | Primitive::Date | Primitive::Uuid => {
-            out.key("propertyNames").begin_object();
-            out.key("format").string(string_format(key));
+            out.static_key("propertyNames").begin_object();
+            out.static_key("format").static_string(string_format(key));
             out.end_object();
         }
         Primitive::Int => {
-            out.key("propertyNames").begin_object();
-            out.key("pattern").string(INT_KEY_PATTERN);
+            out.static_key("propertyNames").begin_object();
+            out.static_key("pattern").static_string(INT_KEY_PATTERN);
             out.end_object();
         }
         Primitive::Bool => {
-            out.key("propertyNames").begin_object();
-            out.key("enum").begin_array();
-            out.string("true");
-            out.string("false");
+            out.static_key("propertyNames").begin_object();
+            out.static_key("enum").begin_array();
+            out.static_string("true");
+            out.static_string("false");
             out.end_array();
             out.end_object();
         }
