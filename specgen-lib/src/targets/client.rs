@@ -27,6 +27,7 @@
 //! Helpers that other Python targets may want (the annotation of a [`TypeRef`], parameter
 //! defaults as Python literals, the module path of the shared package) live here for now.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use minijinja::context;
@@ -36,8 +37,8 @@ use crate::ir::{Ir, Method, Operation, ParamSource, Primitive, Service, TypeRef,
 use crate::load::InputNames;
 
 use super::python::{
-    enum_member_names, escape_ident, exempt_long_lines, is_keyword, layout_module, pascal, py_doc, py_float, py_str,
-    render_template, shared_module, SHADOWED_BUILTINS,
+    enum_member_names, escape_ident, exempt_long_lines, is_keyword, is_sanitized_ident, layout_module, pascal,
+    push_py_str, py_doc, py_float, py_str, render_template, shared_module, SHADOWED_BUILTINS,
 };
 use super::{banner, Options, OutputPath, RenderError};
 
@@ -136,11 +137,11 @@ struct Scope<'a> {
     /// Standard modules used.
     modules: BTreeSet<&'static str>,
     /// Schema classes and enums imported by name (unless `qualified`).
-    names: BTreeSet<String>,
+    names: BTreeSet<&'a str>,
     /// Whether the module refers to a schema class or enum at all.
     uses_schemas: bool,
     /// Classes whose list adapter (`_<Class>List`) the module defines.
-    adapters: BTreeSet<String>,
+    adapters: BTreeSet<&'a str>,
 }
 
 impl<'a> Scope<'a> {
@@ -158,14 +159,21 @@ impl<'a> Scope<'a> {
     }
 
     /// A schema class or enum, as this module spells it.
-    fn schema(&mut self, name: &str) -> String {
+    fn schema(&mut self, name: &'a str) -> String {
+        let mut spelled = String::new();
+        self.push_schema(&mut spelled, name);
+        spelled
+    }
+
+    /// Appends a schema class or enum, as this module spells it.
+    fn push_schema(&mut self, out: &mut String, name: &'a str) {
         self.uses_schemas = true;
         if self.qualified {
-            format!("schemas.{name}")
+            out.push_str("schemas.");
         } else {
-            self.names.insert(name.to_string());
-            name.to_string()
+            self.names.insert(name);
         }
+        out.push_str(name);
     }
 
     fn module(&mut self, module: &'static str) -> &'static str {
@@ -178,23 +186,40 @@ impl<'a> Scope<'a> {
         self.ir.models_file.is_some()
     }
 
-    /// The annotation of a parameter type.
-    fn annotation(&mut self, ty: &TypeRef) -> String {
+    /// Appends the annotation of a parameter type.
+    fn push_annotation(&mut self, out: &mut String, ty: &'a TypeRef) {
         match ty {
-            TypeRef::Primitive(p) => self.primitive(*p).to_string(),
-            TypeRef::List(inner) => format!("list[{}]", self.annotation(inner)),
-            TypeRef::Dict(key, value) => {
-                let key = self.primitive(*key);
-                format!("dict[{key}, {}]", self.annotation(value))
+            TypeRef::Primitive(p) => out.push_str(self.primitive(*p)),
+            TypeRef::List(inner) => {
+                out.push_str("list[");
+                self.push_annotation(out, inner);
+                out.push(']');
             }
-            TypeRef::Optional(inner) => format!("{} | None", self.annotation(inner)),
+            TypeRef::Dict(key, value) => {
+                out.push_str("dict[");
+                out.push_str(self.primitive(*key));
+                out.push_str(", ");
+                self.push_annotation(out, value);
+                out.push(']');
+            }
+            TypeRef::Optional(inner) => {
+                self.push_annotation(out, inner);
+                out.push_str(" | None");
+            }
             TypeRef::Enum(name) if !self.has_schemas() => {
                 // No schemas.py to import the enum from: its values as a Literal.
-                let values = self.ir.enum_(name).map(|e| e.values.clone()).unwrap_or_default();
-                let values: Vec<String> = values.iter().map(|v| py_str(v)).collect();
-                format!("{}.Literal[{}]", self.module("typing"), values.join(", "))
+                out.push_str(self.module("typing"));
+                out.push_str(".Literal[");
+                let ir = self.ir;
+                for (i, value) in ir.enum_(name).into_iter().flat_map(|e| &e.values).enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    push_py_str(out, value);
+                }
+                out.push(']');
             }
-            TypeRef::Enum(name) | TypeRef::Class(name) => self.schema(name),
+            TypeRef::Enum(name) | TypeRef::Class(name) => self.push_schema(out, name),
         }
     }
 
@@ -224,7 +249,7 @@ impl<'a> Scope<'a> {
     }
 
     /// A Python expression for a parameter default (already validated against the type).
-    fn default(&mut self, ty: &TypeRef, value: &JsonValue) -> Result<String, String> {
+    fn default(&mut self, ty: &'a TypeRef, value: &JsonValue) -> Result<String, String> {
         let mismatch = || format!("default {value} does not fit {ty:?}");
         Ok(match (ty, value) {
             (_, JsonValue::Null) => "None".to_string(),
@@ -359,17 +384,23 @@ impl MethodText {
 /// The method name of every REST operation of `service`, by operation name: the operation
 /// name, `_` appended for keywords, builtins used as types and modules used in annotations
 /// (class scope would shadow them), then made unique (names that needed no escaping keep theirs).
-fn method_names(service: &Service) -> BTreeMap<&str, String> {
+fn method_names(service: &Service) -> BTreeMap<&str, Cow<'_, str>> {
     let reserved = |n: &str| SHADOWED_BUILTINS.contains(&n) || MODULES.contains(&n);
     let ops: Vec<&str> = rest_operations(service).map(|(op, _)| op.name.as_str()).collect();
-    let escaped: Vec<String> = ops.iter().map(|name| escape_ident(name, reserved)).collect();
-    let mut taken: BTreeSet<String> =
-        ops.iter().zip(&escaped).filter(|(o, e)| **o == e.as_str()).map(|(o, _)| o.to_string()).collect();
+    // Most names need no escaping: borrowed, not built.
+    let escaped: Vec<Cow<'_, str>> = ops
+        .iter()
+        .map(|&name| match is_sanitized_ident(name) && !is_keyword(name) && !reserved(name) {
+            true => Cow::Borrowed(name),
+            false => Cow::Owned(escape_ident(name, reserved)),
+        })
+        .collect();
+    let mut taken: BTreeSet<Cow<'_, str>> = escaped.iter().filter(|e| matches!(e, Cow::Borrowed(_))).cloned().collect();
     let mut out = BTreeMap::new();
     for (op, mut name) in ops.into_iter().zip(escaped) {
         if op != name {
             while taken.contains(&name) || is_keyword(&name) || reserved(&name) {
-                name.push('_');
+                name.to_mut().push('_');
             }
             taken.insert(name.clone());
         }
@@ -384,100 +415,149 @@ fn rest_operations(service: &Service) -> impl Iterator<Item = (&Operation, Metho
 }
 
 /// The text of the method of `op`.
-fn method(scope: &mut Scope<'_>, name: &str, op: &Operation) -> Result<MethodText, RenderError> {
+fn method<'a>(scope: &mut Scope<'a>, name: &str, op: &'a Operation) -> Result<MethodText, RenderError> {
     let rest = op.rest.as_ref().ok_or_else(|| bug(format!("operation `{}` has no REST binding", op.name)))?;
-    let output_class = op.output.as_ref().filter(|o| !o.list).map(|o| scope.schema(&o.class));
+    let single_output = op.output.as_ref().filter(|o| !o.list);
+    let output_class = single_output.map(|o| scope.schema(&o.class));
     // Parameter names: the controller's rule (keywords, `self`, `session`, `payload`), plus the
     // class the body refers to; then unique within the method.
     let reserved_names = ["self", "session", "payload"];
     let reserved = |n: &str| reserved_names.contains(&n) || output_class.as_deref() == Some(n) || n == "schemas";
-    let mut taken: BTreeSet<String> = BTreeSet::new();
-    let mut idents = Vec::new();
+    let mut idents: Vec<Cow<'a, str>> = Vec::with_capacity(op.params.len());
     for param in &op.params {
-        let mut ident = escape_ident(&param.name, reserved);
-        while taken.contains(&ident) {
-            ident.push('_');
+        // Most names need no escaping: borrowed, not built.
+        let mut ident = if is_sanitized_ident(&param.name) && !is_keyword(&param.name) && !reserved(&param.name) {
+            Cow::Borrowed(param.name.as_str())
+        } else {
+            Cow::Owned(escape_ident(&param.name, reserved))
+        };
+        while idents.contains(&ident) {
+            ident.to_mut().push('_');
         }
-        taken.insert(ident.clone());
         idents.push(ident);
     }
 
-    let mut positional = vec!["self".to_string()];
-    let mut keyword = Vec::new();
-    let mut path_values = Vec::new();
-    let mut query_values = Vec::new();
+    // The signature, and the path and query dicts of the call, written as they are found.
+    let mut params = String::with_capacity(64);
+    params.push_str("self");
+    let mut keyword = String::new();
+    let mut path_values = String::new();
+    let mut query_values = String::new();
     for (param, ident) in op.params.iter().zip(&idents) {
-        let annotation = scope.annotation(&param.ty);
-        let wire = py_str(&param.name);
-        match param.source {
-            ParamSource::Path => {
-                positional.push(format!("{ident}: {annotation}"));
-                path_values.push(format!("{wire}: {ident}"));
-            }
-            ParamSource::Query => {
-                let default = match &param.default {
-                    // A list default would be a mutable default argument (bugbear's B006), and
-                    // a list cannot be sent empty anyway: omitting the parameter lets the server
-                    // apply the same default (the docstring says which).
-                    Some(_) if matches!(param.ty, TypeRef::List(_)) => Some("None".to_string()),
-                    Some(value) => Some(
-                        scope
-                            .default(&param.ty, value)
-                            .map_err(|e| bug(format!("parameter `{}` of `{}`: {e}", param.name, op.name)))?,
-                    ),
-                    None if !param.required => Some("None".to_string()),
-                    None => None,
-                };
-                keyword.push(match default {
-                    Some(d) if d == "None" => format!("{ident}: {annotation} | None = None"),
-                    Some(d) => format!("{ident}: {annotation} = {d}"),
-                    None => format!("{ident}: {annotation}"),
-                });
-                query_values.push(format!("{wire}: {ident}"));
+        let (signature, values) = match param.source {
+            ParamSource::Path => (&mut params, &mut path_values),
+            ParamSource::Query => (&mut keyword, &mut query_values),
+        };
+        signature.push_str(", ");
+        signature.push_str(ident);
+        signature.push_str(": ");
+        scope.push_annotation(signature, &param.ty);
+        if param.source == ParamSource::Query {
+            let default = match &param.default {
+                // A list default would be a mutable default argument (bugbear's B006), and
+                // a list cannot be sent empty anyway: omitting the parameter lets the server
+                // apply the same default (the docstring says which).
+                Some(_) if matches!(param.ty, TypeRef::List(_)) => Some(Cow::Borrowed("None")),
+                Some(value) => Some(Cow::Owned(
+                    scope
+                        .default(&param.ty, value)
+                        .map_err(|e| bug(format!("parameter `{}` of `{}`: {e}", param.name, op.name)))?,
+                )),
+                None if !param.required => Some(Cow::Borrowed("None")),
+                None => None,
+            };
+            match default.as_deref() {
+                Some("None") => signature.push_str(" | None = None"),
+                Some(d) => {
+                    signature.push_str(" = ");
+                    signature.push_str(d);
+                }
+                None => {}
             }
         }
+        if !values.is_empty() {
+            values.push_str(", ");
+        }
+        push_py_str(values, &param.name);
+        values.push_str(": ");
+        values.push_str(ident);
     }
     if let Some(input) = &op.input {
-        keyword.push(format!("payload: {}", scope.schema(input)));
+        keyword.push_str(", payload: ");
+        scope.push_schema(&mut keyword, input);
     }
-    let mut params = positional;
     if !keyword.is_empty() {
-        params.push("*".to_string());
-        params.extend(keyword);
+        params.push_str(", *");
+        params.push_str(&keyword);
     }
 
-    let mut args = vec![py_str(rest.method.as_str()), py_str(&rest.path)];
+    let mut body = String::with_capacity(128);
+    if op.output.is_some() {
+        body.push_str("return ");
+    }
+    body.push_str("await self._call(");
+    push_py_str(&mut body, rest.method.as_str());
+    body.push_str(", ");
+    push_py_str(&mut body, &rest.path);
     if !path_values.is_empty() {
-        args.push(format!("path_params={{{}}}", path_values.join(", ")));
+        body.push_str(", path_params={");
+        body.push_str(&path_values);
+        body.push('}');
     }
     if !query_values.is_empty() {
-        args.push(format!("query={{{}}}", query_values.join(", ")));
+        body.push_str(", query={");
+        body.push_str(&query_values);
+        body.push('}');
     }
     if op.input.is_some() {
-        let partial = if rest.method == Method::Patch { ", exclude_unset=True" } else { "" };
-        args.push(format!("json=payload.model_dump(mode=\"json\", by_alias=True{partial})"));
-    }
-    let (returns, body) = match &op.output {
-        None => ("None".to_string(), format!("await self._call({})", args.join(", "))),
-        Some(output) if output.list => {
-            let class = scope.schema(&output.class);
-            scope.adapters.insert(output.class.clone());
-            args.push(format!("parse={}.validate_json", adapter_name(&output.class)));
-            (format!("list[{class}]"), format!("return await self._call({})", args.join(", ")))
+        body.push_str(", json=payload.model_dump(mode=\"json\", by_alias=True");
+        if rest.method == Method::Patch {
+            body.push_str(", exclude_unset=True");
         }
-        Some(_) => {
-            let class = output_class.clone().unwrap_or_default();
-            args.push(format!("parse={class}.model_validate_json"));
-            (class, format!("return await self._call({})", args.join(", ")))
+        body.push(')');
+    }
+    let returns = match (&op.output, output_class) {
+        (None, _) => "None".to_string(),
+        (Some(output), _) if output.list => {
+            let mut returns = String::from("list[");
+            scope.push_schema(&mut returns, &output.class);
+            returns.push(']');
+            scope.adapters.insert(&output.class);
+            body.push_str(", parse=");
+            body.push_str(&adapter_name(&output.class));
+            body.push_str(".validate_json");
+            returns
+        }
+        (Some(_), class) => {
+            let class = class.unwrap_or_default();
+            body.push_str(", parse=");
+            body.push_str(&class);
+            body.push_str(".model_validate_json");
+            class
         }
     };
+    body.push(')');
     Ok(MethodText {
         name: name.to_string(),
-        params: params.join(", "),
+        params,
         returns,
-        doc: operation_doc(op, &idents).map(|d| py_doc(&d)),
+        doc: operation_doc(op, &idents).map(|d| doc_literal(&d)),
         body,
     })
+}
+
+/// [`py_doc`] of `text`, without its per-character work when there is nothing to escape:
+/// printable ASCII and line breaks, no `"` or `\\` (what nearly every docstring holds).
+fn doc_literal(text: &str) -> String {
+    if text.bytes().all(|b| b == b'\n' || ((0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')) {
+        let mut literal = String::with_capacity(text.len() + 6);
+        literal.push_str("\"\"\"");
+        literal.push_str(text);
+        literal.push_str("\"\"\"");
+        literal
+    } else {
+        py_doc(text)
+    }
 }
 
 /// `_BookSummaryList`: the module-level `TypeAdapter(list[BookSummary])`.
@@ -487,7 +567,7 @@ fn adapter_name(class: &str) -> String {
 
 /// The docstring text of an operation: summary, description, and the parameters that have a
 /// description (as an `Args:` section).
-fn operation_doc(op: &Operation, idents: &[String]) -> Option<String> {
+fn operation_doc(op: &Operation, idents: &[Cow<'_, str>]) -> Option<String> {
     let mut parts: Vec<String> = Vec::new();
     for text in [&op.summary, &op.description].into_iter().flatten() {
         if !text.trim().is_empty() {
@@ -551,7 +631,7 @@ fn service_module(ir: &Ir, service: &Service) -> Result<String, RenderError> {
         .adapters
         .iter()
         .map(|class| {
-            let spelled = if scope.qualified { format!("schemas.{class}") } else { class.clone() };
+            let spelled = if scope.qualified { format!("schemas.{class}") } else { class.to_string() };
             context! { name => adapter_name(class), class => spelled }
         })
         .collect();

@@ -5,6 +5,9 @@
 //! The JSON documents (`openapi.json`, `asyncapi.json`) are written through it instead of being
 //! built as a `serde_json::Value` and printed: for a service with thousands of operations the
 //! tree costs millions of small allocations, which took most of the `openapi` target's time.
+//! What is left is copying text, so the writer copies in as few pieces as it can: a line's
+//! comma, newline and indentation are one slice of [`LINE_STARTS`], and text that needs no
+//! escaping (nearly all of it) is found so eight bytes at a time and copied whole.
 
 use std::fmt::Write as _;
 
@@ -21,8 +24,6 @@ pub struct JsonWriter {
     out: String,
     /// The containers open at the current position, innermost last.
     open: Vec<Container>,
-    /// What starts a line at the current depth: a newline and two spaces per open container.
-    line_start: String,
     /// Whether the innermost open container already has a member: the next one needs a comma.
     has_member: bool,
     /// Whether a key was just written: its value follows on the same line.
@@ -47,8 +48,7 @@ impl JsonWriter {
     pub fn with_capacity(bytes: usize) -> JsonWriter {
         JsonWriter {
             out: String::with_capacity(bytes),
-            open: Vec::new(),
-            line_start: "\n".to_string(),
+            open: Vec::with_capacity(16),
             has_member: false,
             after_key: false,
         }
@@ -91,20 +91,61 @@ impl JsonWriter {
         self
     }
 
+    /// Writes the key of the next member like [`key`](JsonWriter::key), for a key of the
+    /// program's own that needs no escaping (a keyword of the format, `type`, `properties`):
+    /// copied without looking at it. Debug builds check.
+    pub fn static_key(&mut self, key: &'static str) -> &mut JsonWriter {
+        debug_assert!(self.open.last() == Some(&Container::Object) && !self.after_key, "a key outside an object");
+        debug_assert!(!needs_escape(key.as_bytes()), "a static key that needs escaping: {key:?}");
+        self.new_member_line();
+        self.out.push('"');
+        self.out.push_str(key);
+        self.out.push_str("\": ");
+        self.after_key = true;
+        self
+    }
+
+    /// Writes a string of the program's own that needs no escaping (`object`, `string`), like
+    /// [`string`](JsonWriter::string) but without looking at it. Debug builds check.
+    pub fn static_string(&mut self, text: &'static str) {
+        debug_assert!(!needs_escape(text.as_bytes()), "a static string that needs escaping: {text:?}");
+        self.begin_value();
+        self.out.push('"');
+        self.out.push_str(text);
+        self.out.push('"');
+        self.has_member = true;
+    }
+
     /// Writes a string.
     pub fn string(&mut self, text: &str) {
-        self.string_concat(&[text]);
+        self.begin_value();
+        self.out.push('"');
+        push_escaped(&mut self.out, text);
+        self.out.push('"');
+        self.has_member = true;
     }
 
     /// Writes the concatenation of `parts` as one string, without building it first.
     pub fn string_concat(&mut self, parts: &[&str]) {
-        self.scalar(|out| {
-            out.push('"');
-            for part in parts {
-                push_escaped(out, part);
-            }
-            out.push('"');
-        });
+        self.begin_value();
+        self.out.push('"');
+        for part in parts {
+            push_escaped(&mut self.out, part);
+        }
+        self.out.push('"');
+        self.has_member = true;
+    }
+
+    /// Writes a string whose text `write` appends, unescaped: the caller promises that it holds
+    /// nothing JSON escapes (`"`, `\`, control characters), which debug builds check.
+    pub fn string_with(&mut self, write: impl FnOnce(&mut String)) {
+        self.begin_value();
+        self.out.push('"');
+        let start = self.out.len();
+        write(&mut self.out);
+        debug_assert!(!needs_escape(&self.out.as_bytes()[start..]), "unescaped text that needs escaping");
+        self.out.push('"');
+        self.has_member = true;
     }
 
     /// Writes `true` or `false`.
@@ -117,11 +158,26 @@ impl JsonWriter {
         self.scalar(|out| out.push_str("null"));
     }
 
+    /// Writes a non-negative integer.
+    pub fn unsigned(&mut self, number: u64) {
+        self.scalar(|out| push_unsigned(out, number));
+    }
+
     /// Writes a number as serde_json prints it (floats as the shortest text that reads back as
     /// the same float, with a `.0` or an exponent: `1.0`, `1e20`).
     pub fn number(&mut self, number: impl Into<Number>) {
         let number = number.into();
-        self.scalar(|out| write!(out, "{number}").expect("writing to a String cannot fail"));
+        self.scalar(|out| {
+            // Integers, nearly all numbers written, without the formatting machinery.
+            if let Some(n) = number.as_u64() {
+                push_unsigned(out, n);
+            } else if let Some(n) = number.as_i64() {
+                out.push('-');
+                push_unsigned(out, n.unsigned_abs());
+            } else {
+                write!(out, "{number}").expect("writing to a String cannot fail");
+            }
+        });
     }
 
     /// Writes a `serde_json` value, members in its order.
@@ -160,7 +216,6 @@ impl JsonWriter {
         self.begin_value();
         self.out.push(open);
         self.open.push(container);
-        self.line_start.push_str(INDENT);
         self.has_member = false;
     }
 
@@ -169,10 +224,9 @@ impl JsonWriter {
         debug_assert!(!self.after_key, "a key without its value");
         let innermost = self.open.pop();
         debug_assert_eq!(innermost, Some(container), "ending a container that is not the innermost open one");
-        self.line_start.truncate(self.line_start.len() - INDENT.len());
         // An empty container stays on one line: `{}`, `[]`.
         if self.has_member {
-            self.out.push_str(&self.line_start);
+            self.push_line_start(false);
         }
         self.out.push(close);
         // The container was itself a member of the enclosing one.
@@ -191,20 +245,69 @@ impl JsonWriter {
 
     /// Ends the previous member (if any) with a comma and starts a new indented line.
     fn new_member_line(&mut self) {
-        if self.has_member {
-            self.out.push(',');
+        self.push_line_start(self.has_member);
+    }
+
+    /// Starts a new line at the current depth, after a comma when `comma`.
+    #[inline]
+    fn push_line_start(&mut self, comma: bool) {
+        let end = 2 + INDENT.len() * self.open.len();
+        let start = usize::from(!comma);
+        match LINE_STARTS.get(start..end) {
+            Some(line_start) => self.out.push_str(line_start),
+            None => {
+                self.out.push_str(&LINE_STARTS[start..]);
+                for _ in LINE_STARTS.len()..end {
+                    self.out.push(' ');
+                }
+            }
         }
-        self.out.push_str(&self.line_start);
     }
 }
 
 /// The indentation of one level.
 const INDENT: &str = "  ";
 
+/// A comma, a newline and the indentation of the deepest level most documents reach: every line
+/// start is a slice of it (without the comma when the line starts the first member). Deeper
+/// lines add spaces one by one.
+const LINE_STARTS: &str = concat!(
+    ",\n",
+    "                                                                ",
+    "                                                                ",
+);
+
+/// Appends the decimal digits of `n`.
+fn push_unsigned(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[at..] {
+        out.push(char::from(digit));
+    }
+}
+
 /// Appends `text` escaped for a JSON string as serde_json escapes it: `"` and `\`, the control
 /// characters (`\n`, `\t`, `\r`, `\b`, `\f`, the others as `\u00XX` in lower-case hex); all
 /// else as it is, non-ASCII characters and `/` included.
+#[inline]
 fn push_escaped(out: &mut String, text: &str) {
+    if needs_escape(text.as_bytes()) {
+        push_escaping(out, text);
+    } else {
+        out.push_str(text);
+    }
+}
+
+/// [`push_escaped`] of text that needs escaping.
+fn push_escaping(out: &mut String, text: &str) {
     let mut rest = text;
     // Escaped characters are ASCII: the text around one splits at character boundaries.
     while let Some(at) = rest.bytes().position(|b| ESCAPED[usize::from(b)]) {
@@ -222,6 +325,34 @@ fn push_escaped(out: &mut String, text: &str) {
         rest = &rest[at + 1..];
     }
     out.push_str(rest);
+}
+
+/// Whether `bytes` holds a byte [`push_escaped`] escapes. Eight bytes at a time: most of a
+/// document's text goes through here, and nearly none of it needs escaping.
+fn needs_escape(bytes: &[u8]) -> bool {
+    if bytes.len() < 8 {
+        return bytes.iter().any(|&b| ESCAPED[usize::from(b)]);
+    }
+    let mut words = bytes.chunks_exact(8);
+    if words.any(|word| word_needs_escape(u64::from_le_bytes(word.try_into().expect("eight bytes")))) {
+        return true;
+    }
+    // The last eight bytes cover the tail the words left (and some bytes checked already).
+    let last = &bytes[bytes.len() - 8..];
+    word_needs_escape(u64::from_le_bytes(last.try_into().expect("eight bytes")))
+}
+
+/// Whether one of the eight bytes of `word` is below 0x20, `"` or `\`. The classic test for a
+/// zero byte, `(x - 0x01…) & !x & 0x80…`, is exact about whether there is one; `x - 0x20…`
+/// in its place tests for a byte below 0x20.
+fn word_needs_escape(word: u64) -> bool {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH_BITS: u64 = ONES * 0x80;
+    let below = |x: u64, limit: u64| x.wrapping_sub(ONES * limit) & !x;
+    let below_space = below(word, 0x20);
+    let quote = below(word ^ (ONES * u64::from(b'"')), 1);
+    let backslash = below(word ^ (ONES * u64::from(b'\\')), 1);
+    (below_space | quote | backslash) & HIGH_BITS != 0
 }
 
 /// The bytes [`push_escaped`] escapes, by value: a table is the fastest test, and most of a
@@ -278,9 +409,11 @@ mod tests {
         out.key("flag").bool(true);
         out.key("nothing").null();
         out.key("ratio").number(Number::from_f64(2.0).unwrap());
+        out.key("count").unsigned(1234567890);
+        out.key("title").string_with(|text| text.push_str("Built"));
         out.key("joined").string_concat(&["#/a/", "b\"c", ""]);
         out.end_object();
-        let expected = json!({"list": [7, "x", {}], "flag": true, "nothing": null, "ratio": 2.0, "joined": "#/a/b\"c"});
+        let expected = json!({"list": [7, "x", {}], "flag": true, "nothing": null, "ratio": 2.0, "count": 1234567890u64, "title": "Built", "joined": "#/a/b\"c"});
         assert_eq!(out.finish(), serde_json::to_string_pretty(&expected).unwrap());
     }
 
@@ -290,6 +423,29 @@ mod tests {
         {
             assert_eq!(written(&json!({ text: text })), serde_json::to_string_pretty(&json!({ text: text })).unwrap());
         }
+    }
+
+    #[test]
+    fn the_word_test_finds_what_the_table_finds() {
+        for len in [1, 7, 8, 9, 15, 16, 17, 24] {
+            for at in 0..len {
+                for byte in 0..=u8::MAX {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = byte;
+                    assert_eq!(needs_escape(&bytes), ESCAPED[usize::from(byte)], "{byte:#x} at {at} of {len}");
+                }
+            }
+        }
+        assert!(!needs_escape("é ü 漢 😀 \u{2028}\u{7f}".as_bytes()));
+    }
+
+    #[test]
+    fn deep_documents_indent_past_the_line_starts() {
+        let mut value = json!(["leaf", 1]);
+        for depth in 0..80 {
+            value = if depth % 2 == 0 { json!({ "k": value }) } else { json!([value, {}]) };
+        }
+        assert_eq!(written(&value), serde_json::to_string_pretty(&value).unwrap());
     }
 
     proptest::proptest! {

@@ -34,12 +34,14 @@
 //! `items`, `additionalProperties`…), then `title`, `description`, `default`, `readOnly`.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasherDefault;
 
 use serde_json::Value;
 
 use crate::ir::{Class, Constraints, Enum, Field, Ir, Number, Primitive, TypeRef};
 
 use super::json::JsonWriter;
+use super::pydantic::NameHasher;
 
 /// The pattern on the string branch of a decimal: optional sign, digits with an optional point
 /// (or a point and digits), optional exponent. Covers `str(Decimal)` of every finite decimal.
@@ -116,7 +118,7 @@ impl<'a> Schemas<'a> {
     /// transitively. Unknown names are skipped (the IR's invariants say there are none).
     pub fn definitions<'n>(&self, roots: impl IntoIterator<Item = &'n str>) -> Definitions<'a> {
         // Hashed while searching, sorted once: the search meets a name at every reference to it.
-        let mut found: HashMap<&'a str, Definition<'a>> = HashMap::new();
+        let mut found: HashMap<&'a str, Definition<'a>, BuildHasherDefault<NameHasher>> = HashMap::default();
         let mut stack: Vec<&str> = roots.into_iter().collect();
         while let Some(name) = stack.pop() {
             if found.contains_key(name) {
@@ -162,12 +164,12 @@ impl<'a> Schemas<'a> {
     /// The schema of a class.
     fn write_class(&self, out: &mut JsonWriter, class: &Class) {
         out.begin_object();
-        out.key("type").string("object");
-        out.key("title").string(&class.name);
+        out.static_key("type").static_string("object");
+        out.static_key("title").string(&class.name);
         if let Some(description) = described(class.description.as_deref()) {
-            out.key("description").string(description);
+            out.static_key("description").string(description);
         }
-        out.key("properties").begin_object();
+        out.static_key("properties").begin_object();
         for field in &class.fields {
             out.key(&field.name);
             self.write_field(out, field);
@@ -175,13 +177,13 @@ impl<'a> Schemas<'a> {
         out.end_object();
         let mut required = class.fields.iter().filter(|f| is_required(f)).peekable();
         if required.peek().is_some() {
-            out.key("required").begin_array();
+            out.static_key("required").begin_array();
             for field in required {
                 out.string(&field.name);
             }
             out.end_array();
         }
-        out.key("additionalProperties").bool(false);
+        out.static_key("additionalProperties").bool(false);
         out.end_object();
     }
 
@@ -199,7 +201,7 @@ impl<'a> Schemas<'a> {
             _ => false,
         };
         let annotations = Annotations {
-            title: title_is_set(ty).then(|| python_title(&field.name)),
+            title: title_is_set(ty).then_some(field.name.as_str()),
             description: field.description.as_deref().filter(|_| !said_by_enum),
             // A field that may be absent without a default is `T | None = None`.
             default: field.default.as_ref().or((!field.required).then_some(&NULL)),
@@ -224,7 +226,7 @@ impl<'a> Schemas<'a> {
             TypeRef::Enum(name) | TypeRef::Class(name)
                 if !nullable && self.dialect == Dialect::Draft07 && !annotations.is_empty() =>
             {
-                out.key("allOf").begin_array();
+                out.static_key("allOf").begin_array();
                 self.write_reference(out, name);
                 out.end_array();
             }
@@ -249,14 +251,14 @@ impl<'a> Schemas<'a> {
             // Pydantic reads a number or a string and writes a string. The schema is an `anyOf`
             // of its own: null joins it as one more branch.
             TypeRef::Primitive(Primitive::Decimal) => {
-                out.key("anyOf").begin_array();
+                out.static_key("anyOf").begin_array();
                 out.begin_object();
-                out.key("type").string("number");
+                out.static_key("type").static_string("number");
                 write_bounds(out, constraints);
                 out.end_object();
                 out.begin_object();
-                out.key("type").string("string");
-                out.key("pattern").string(DECIMAL_PATTERN);
+                out.static_key("type").static_string("string");
+                out.static_key("pattern").string(DECIMAL_PATTERN);
                 out.end_object();
                 if nullable {
                     write_null_type(out);
@@ -264,50 +266,50 @@ impl<'a> Schemas<'a> {
                 out.end_array();
             }
             _ if nullable => {
-                out.key("anyOf").begin_array();
+                out.static_key("anyOf").begin_array();
                 self.write_type(out, ty, constraints);
                 write_null_type(out);
                 out.end_array();
             }
             TypeRef::Primitive(Primitive::Int) => {
-                out.key("type").string("integer");
+                out.static_key("type").static_string("integer");
                 write_bounds(out, constraints);
             }
             TypeRef::Primitive(Primitive::Float) => {
-                out.key("type").string("number");
+                out.static_key("type").static_string("number");
                 write_bounds(out, constraints);
             }
             TypeRef::Primitive(Primitive::String) => {
-                out.key("type").string("string");
+                out.static_key("type").static_string("string");
                 if let Some(n) = constraints.min_length {
-                    out.key("minLength").number(n);
+                    out.static_key("minLength").number(n);
                 }
                 if let Some(n) = constraints.max_length {
-                    out.key("maxLength").number(n);
+                    out.static_key("maxLength").number(n);
                 }
                 if let Some(pattern) = &constraints.pattern {
-                    out.key("pattern").string(pattern);
+                    out.static_key("pattern").string(pattern);
                 }
             }
-            TypeRef::Primitive(Primitive::Bool) => out.key("type").string("boolean"),
+            TypeRef::Primitive(Primitive::Bool) => out.static_key("type").static_string("boolean"),
             TypeRef::Primitive(p @ (Primitive::Datetime | Primitive::Date | Primitive::Uuid)) => {
-                out.key("type").string("string");
-                out.key("format").string(string_format(*p));
+                out.static_key("type").static_string("string");
+                out.static_key("format").static_string(string_format(*p));
             }
             TypeRef::List(inner) => {
-                out.key("type").string("array");
-                out.key("items");
+                out.static_key("type").static_string("array");
+                out.static_key("items");
                 self.write_type(out, inner, &Constraints::default());
                 if let Some(n) = constraints.min_length {
-                    out.key("minItems").number(n);
+                    out.static_key("minItems").number(n);
                 }
                 if let Some(n) = constraints.max_length {
-                    out.key("maxItems").number(n);
+                    out.static_key("maxItems").number(n);
                 }
             }
             TypeRef::Dict(key, value) => {
-                out.key("type").string("object");
-                out.key("additionalProperties");
+                out.static_key("type").static_string("object");
+                out.static_key("additionalProperties");
                 self.write_type(out, value, &Constraints::default());
                 write_property_names(out, *key);
             }
@@ -317,7 +319,7 @@ impl<'a> Schemas<'a> {
 
     /// Writes the `$ref` keyword of a reference to `name`, into an open object.
     fn write_reference_keyword(&self, out: &mut JsonWriter, name: &str) {
-        out.key("$ref").string_concat(&[self.ref_prefix, name]);
+        out.static_key("$ref").string_concat(&[self.ref_prefix, name]);
     }
 }
 
@@ -327,7 +329,8 @@ static NULL: Value = Value::Null;
 /// The keywords written after a schema's own: what Pydantic adds to the schema of a field.
 #[derive(Debug, Default)]
 struct Annotations<'v> {
-    title: Option<String>,
+    /// The name whose Python title is the title.
+    title: Option<&'v str>,
     description: Option<&'v str>,
     /// As written in the spec.
     default: Option<&'v Value>,
@@ -341,18 +344,23 @@ impl Annotations<'_> {
 
     /// Writes the annotations of a schema of `ty`.
     fn write(&self, out: &mut JsonWriter, ty: &TypeRef) {
-        if let Some(title) = &self.title {
-            out.key("title").string(title);
+        if let Some(name) = self.title {
+            out.static_key("title");
+            if is_plain_ascii_name(name) {
+                out.string_with(|text| push_plain_ascii_title(text, name));
+            } else {
+                out.string(&python_title(name));
+            }
         }
         if let Some(description) = self.description {
-            out.key("description").string(description);
+            out.static_key("description").string(description);
         }
         if let Some(default) = self.default {
-            out.key("default");
+            out.static_key("default");
             write_wire_value(out, ty, default);
         }
         if self.read_only {
-            out.key("readOnly").bool(true);
+            out.static_key("readOnly").bool(true);
         }
     }
 }
@@ -360,15 +368,15 @@ impl Annotations<'_> {
 /// The schema of an enum: `{type: string, enum: [...], title, description}`.
 fn write_enum(out: &mut JsonWriter, e: &Enum) {
     out.begin_object();
-    out.key("type").string("string");
-    out.key("enum").begin_array();
+    out.static_key("type").static_string("string");
+    out.static_key("enum").begin_array();
     for value in &e.values {
         out.string(value);
     }
     out.end_array();
-    out.key("title").string(&e.name);
+    out.static_key("title").string(&e.name);
     if let Some(description) = described(e.description.as_deref()) {
-        out.key("description").string(description);
+        out.static_key("description").string(description);
     }
     out.end_object();
 }
@@ -391,7 +399,7 @@ pub fn is_required(field: &Field) -> bool {
 /// `{type: null}`, the branch of an `anyOf` that admits null.
 fn write_null_type(out: &mut JsonWriter) {
     out.begin_object();
-    out.key("type").string("null");
+    out.static_key("type").static_string("null");
     out.end_object();
 }
 
@@ -460,7 +468,7 @@ pub fn string_format(p: Primitive) -> &'static str {
 fn write_bounds(out: &mut JsonWriter, c: &Constraints) {
     for (key, bound) in [("minimum", c.ge), ("exclusiveMinimum", c.gt), ("maximum", c.le), ("exclusiveMaximum", c.lt)] {
         if let Some(n) = bound {
-            out.key(key);
+            out.static_key(key);
             write_number(out, n);
         }
     }
@@ -482,20 +490,20 @@ fn write_number(out: &mut JsonWriter, n: Number) {
 fn write_property_names(out: &mut JsonWriter, key: Primitive) {
     match key {
         Primitive::Datetime | Primitive::Date | Primitive::Uuid => {
-            out.key("propertyNames").begin_object();
-            out.key("format").string(string_format(key));
+            out.static_key("propertyNames").begin_object();
+            out.static_key("format").static_string(string_format(key));
             out.end_object();
         }
         Primitive::Int => {
-            out.key("propertyNames").begin_object();
-            out.key("pattern").string(INT_KEY_PATTERN);
+            out.static_key("propertyNames").begin_object();
+            out.static_key("pattern").static_string(INT_KEY_PATTERN);
             out.end_object();
         }
         Primitive::Bool => {
-            out.key("propertyNames").begin_object();
-            out.key("enum").begin_array();
-            out.string("true");
-            out.string("false");
+            out.static_key("propertyNames").begin_object();
+            out.static_key("enum").begin_array();
+            out.static_string("true");
+            out.static_string("false");
             out.end_array();
             out.end_object();
         }
@@ -516,6 +524,10 @@ fn title_is_set(ty: &TypeRef) -> bool {
 /// `str.title()` (a cased character is upper-cased after an uncased one, lower-cased otherwise).
 pub fn python_title(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
+    if is_plain_ascii_name(name) {
+        push_plain_ascii_title(&mut out, name);
+        return out;
+    }
     let mut previous_cased = false;
     for c in name.chars() {
         let cased = c.is_uppercase() || c.is_lowercase();
@@ -539,6 +551,28 @@ pub fn python_title(name: &str) -> String {
     let leading = out.len() - out.trim_start().len();
     out.drain(..leading);
     out
+}
+
+/// Whether `name` is made of ASCII letters, digits and `_` only, the names
+/// [`push_plain_ascii_title`] knows the title of: nearly every field name.
+fn is_plain_ascii_name(name: &str) -> bool {
+    name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// Appends [`python_title`] of a [plain ASCII name](is_plain_ascii_name) without building it
+/// first: every field of a large project's schemas has a title. Only letters are cased, and the
+/// `_` that `strip` would remove as spaces are those at either end.
+fn push_plain_ascii_title(out: &mut String, name: &str) {
+    let mut previous_cased = false;
+    for b in name.trim_matches('_').bytes() {
+        let cased = b.is_ascii_alphabetic();
+        out.push(char::from(match b {
+            b'_' => b' ',
+            b if cased && !previous_cased => b.to_ascii_uppercase(),
+            b => b.to_ascii_lowercase(),
+        }));
+        previous_cased = cased;
+    }
 }
 
 /// Text worth writing as a description (not empty or blank).
@@ -587,6 +621,9 @@ mod tests {
         assert_eq!(python_title("_private_"), "Private");
         assert_eq!(python_title("HTTPStatus"), "Httpstatus");
         assert_eq!(python_title("ünïcode_x"), "Ünïcode X");
+        assert_eq!(python_title("__a__b__"), "A  B");
+        assert_eq!(python_title("x9y_2z"), "X9Y 2Z");
+        assert_eq!(python_title("___"), "");
     }
 
     #[test]

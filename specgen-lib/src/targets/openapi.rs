@@ -41,6 +41,7 @@ use crate::load::InputNames;
 
 use super::json::JsonWriter;
 use super::jsonschema::{self, Definition, Definitions, Dialect, Schemas};
+use super::pydantic::NameMap;
 use super::{Options, OutputPath, RenderError};
 
 /// `info.version` of every document.
@@ -102,39 +103,39 @@ fn document(ir: &Ir, service: &Service) -> Result<String, RenderError> {
     let paths = path_items(service)?;
     let mut out = JsonWriter::with_capacity(estimated_size(&paths, &components));
     out.begin_object();
-    out.key("openapi").string("3.1.0");
-    out.key("info").begin_object();
-    out.key("title").string(&service.name);
+    out.static_key("openapi").static_string("3.1.0");
+    out.static_key("info").begin_object();
+    out.static_key("title").string(&service.name);
     if let Some(description) = service.description.as_deref().filter(|d| !d.trim().is_empty()) {
-        out.key("description").string(description);
+        out.static_key("description").string(description);
     }
-    out.key("version").string(VERSION);
+    out.static_key("version").static_string(VERSION);
     out.end_object();
     let tags = tags(service);
     if !tags.is_empty() {
-        out.key("tags").begin_array();
+        out.static_key("tags").begin_array();
         for tag in tags {
             out.begin_object();
-            out.key("name").string(tag);
+            out.static_key("name").string(tag);
             out.end_object();
         }
         out.end_array();
     }
     let link_targets = LinkTargets::new(service);
     let validation_schema = validation.as_ref().map(|names| names.http.as_str());
-    out.key("paths").begin_object();
+    out.static_key("paths").begin_object();
     for item in &paths {
         out.key(item.path).begin_object();
         for operation in &item.operations {
-            out.key(&operation.rest.method.as_str().to_ascii_lowercase());
+            out.static_key(method_key(operation.rest.method));
             write_operation(&mut out, &schemas, &link_targets, operation, validation_schema)?;
         }
         out.end_object();
     }
     out.end_object();
     if !components.is_empty() {
-        out.key("components").begin_object();
-        out.key("schemas");
+        out.static_key("components").begin_object();
+        out.static_key("schemas");
         write_schemas(&mut out, &schemas, &components);
         out.end_object();
     }
@@ -263,7 +264,7 @@ fn write_operation(
     let RestOperation { op, rest, tags } = *operation;
     out.begin_object();
     if !tags.is_empty() {
-        out.key("tags").begin_array();
+        out.static_key("tags").begin_array();
         for tag in tags {
             out.string(tag);
         }
@@ -271,35 +272,36 @@ fn write_operation(
     }
     for (key, text) in [("summary", &op.summary), ("description", &op.description)] {
         if let Some(text) = text.as_deref().filter(|t| !t.trim().is_empty()) {
-            out.key(key).string(text);
+            out.static_key(key).string(text);
         }
     }
-    out.key("operationId").string(&op.name);
+    out.static_key("operationId").string(&op.name);
     if !op.params.is_empty() {
-        out.key("parameters").begin_array();
+        out.static_key("parameters").begin_array();
         for param in &op.params {
             write_parameter(out, schemas, param);
         }
         out.end_array();
     }
     if let Some(input) = &op.input {
-        out.key("requestBody").begin_object();
-        out.key("required").bool(true);
-        out.key("content");
+        out.static_key("requestBody").begin_object();
+        out.static_key("required").bool(true);
+        out.static_key("content");
         write_json_content(out, |out| schemas.write_reference(out, input));
         out.end_object();
     }
 
-    out.key("responses").begin_object();
-    out.key(&rest.status.to_string()).begin_object();
-    out.key("description").string("Successful Response");
+    out.static_key("responses").begin_object();
+    let mut status = [0; 5];
+    out.key(status_text(rest.status, &mut status)).begin_object();
+    out.static_key("description").static_string("Successful Response");
     if let Some(output) = op.output.as_ref().filter(|_| rest.body_allowed()) {
-        out.key("content");
+        out.static_key("content");
         write_json_content(out, |out| {
             if output.list {
                 out.begin_object();
-                out.key("type").string("array");
-                out.key("items");
+                out.static_key("type").static_string("array");
+                out.static_key("items");
                 schemas.write_reference(out, &output.class);
                 out.end_object();
             } else {
@@ -311,16 +313,16 @@ fn write_operation(
                 schemas.class_named(&output.class).ok_or_else(|| bug(format!("unknown class `{}`", output.class)))?;
             let links = links.links(&rest.path, class);
             if !links.is_empty() {
-                out.key("links");
+                out.static_key("links");
                 write_links(out, &links);
             }
         }
     }
     out.end_object();
     if let Some(name) = validation_schema.filter(|_| has_validation_error(op) && rest.status != 422) {
-        out.key("422").begin_object();
-        out.key("description").string("Validation Error");
-        out.key("content");
+        out.static_key("422").begin_object();
+        out.static_key("description").static_string("Validation Error");
+        out.static_key("content");
         write_json_content(out, |out| schemas.write_reference(out, name));
         out.end_object();
     }
@@ -329,11 +331,37 @@ fn write_operation(
     Ok(())
 }
 
+/// The key of an operation in its path item: the method in lower case.
+fn method_key(method: Method) -> &'static str {
+    match method {
+        Method::Get => "get",
+        Method::Post => "post",
+        Method::Put => "put",
+        Method::Patch => "patch",
+        Method::Delete => "delete",
+    }
+}
+
+/// The decimal text of a status code, written into `digits`.
+fn status_text(status: u16, digits: &mut [u8; 5]) -> &str {
+    let mut n = status;
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&digits[at..]).expect("ASCII digits")
+}
+
 /// Writes a content map with one entry, `application/json`, whose schema `write_schema` writes.
 fn write_json_content(out: &mut JsonWriter, write_schema: impl FnOnce(&mut JsonWriter)) {
     out.begin_object();
-    out.key("application/json").begin_object();
-    out.key("schema");
+    out.static_key("application/json").begin_object();
+    out.static_key("schema");
     write_schema(out);
     out.end_object();
     out.end_object();
@@ -342,16 +370,16 @@ fn write_json_content(out: &mut JsonWriter, write_schema: impl FnOnce(&mut JsonW
 /// Writes a parameter object.
 fn write_parameter(out: &mut JsonWriter, schemas: &Schemas<'_>, param: &Param) {
     out.begin_object();
-    out.key("name").string(&param.name);
-    out.key("in").string(match param.source {
+    out.static_key("name").string(&param.name);
+    out.static_key("in").string(match param.source {
         ParamSource::Path => "path",
         ParamSource::Query => "query",
     });
-    out.key("required").bool(param.required);
+    out.static_key("required").bool(param.required);
     if let Some(description) = param.description.as_deref().filter(|d| !d.trim().is_empty()) {
-        out.key("description").string(description);
+        out.static_key("description").string(description);
     }
-    out.key("schema");
+    out.static_key("schema");
     schemas.write_type_schema(out, &param.ty, &param.constraints, param.default.as_ref());
     out.end_object();
 }
@@ -361,8 +389,8 @@ fn write_links(out: &mut JsonWriter, links: &BTreeMap<&str, Link<'_>>) {
     out.begin_object();
     for (&operation_id, link) in links {
         out.key(operation_id).begin_object();
-        out.key("operationId").string(operation_id);
-        out.key("parameters").begin_object();
+        out.static_key("operationId").string(operation_id);
+        out.static_key("parameters").begin_object();
         out.key(link.param).string_concat(&["$response.body#/", &pointer_token(link.field)]);
         out.end_object();
         out.end_object();
@@ -376,14 +404,14 @@ fn write_links(out: &mut JsonWriter, links: &BTreeMap<&str, Link<'_>>) {
 struct LinkTargets<'a> {
     /// Collection path (`/books`) → the GET/PUT/PATCH/DELETE operations on one member of it
     /// (`/books/{book_id}…`), each with its single path parameter.
-    by_collection: BTreeMap<&'a str, Vec<(&'a Operation, &'a Param)>>,
+    by_collection: NameMap<&'a str, Vec<(&'a Operation, &'a Param)>>,
     /// Path parameter name (other than `id`) → the operations taking it.
-    by_param: BTreeMap<&'a str, Vec<(&'a Operation, &'a Param)>>,
+    by_param: NameMap<&'a str, Vec<(&'a Operation, &'a Param)>>,
 }
 
 impl<'a> LinkTargets<'a> {
     fn new(service: &'a Service) -> LinkTargets<'a> {
-        let mut targets = LinkTargets { by_collection: BTreeMap::new(), by_param: BTreeMap::new() };
+        let mut targets = LinkTargets { by_collection: NameMap::default(), by_param: NameMap::default() };
         for op in service.domains.iter().flat_map(|d| &d.operations) {
             let Some(rest) = &op.rest else { continue };
             if !matches!(rest.method, Method::Get | Method::Put | Method::Patch | Method::Delete) {
@@ -391,7 +419,7 @@ impl<'a> LinkTargets<'a> {
             }
             let mut path_params = op.params.iter().filter(|p| p.source == ParamSource::Path);
             let (Some(param), None) = (path_params.next(), path_params.next()) else { continue };
-            if let Some(at) = rest.path.find(&format!("/{{{}}}", param.name)) {
+            if let Some(at) = parameter_segment(&rest.path, &param.name) {
                 targets.by_collection.entry(&rest.path[..at]).or_default().push((op, param));
             }
             if param.name != "id" {
@@ -415,6 +443,13 @@ impl<'a> LinkTargets<'a> {
         }
         found
     }
+}
+
+/// Where `/{<name>}` starts in `path`, if it does.
+fn parameter_segment(path: &str, name: &str) -> Option<usize> {
+    path.match_indices("/{")
+        .map(|(at, _)| at)
+        .find(|&at| path[at + 2..].strip_prefix(name).is_some_and(|rest| rest.starts_with('}')))
 }
 
 /// How a link fills the linked operation's path parameter from the response.
@@ -645,6 +680,19 @@ mod tests {
         ] {
             assert_eq!(snake_case(pascal), snake);
         }
+    }
+
+    #[test]
+    fn method_keys_and_status_texts() {
+        for method in [Method::Get, Method::Post, Method::Put, Method::Patch, Method::Delete] {
+            assert_eq!(method_key(method), method.as_str().to_ascii_lowercase());
+        }
+        for status in [0, 7, 99, 200, 422, 999, 65535] {
+            assert_eq!(status_text(status, &mut [0; 5]), status.to_string());
+        }
+        assert_eq!(parameter_segment("/books/{book_id}/x", "book_id"), Some(6));
+        assert_eq!(parameter_segment("/a/{book_id_x}/{book_id}", "book_id"), Some(14));
+        assert_eq!(parameter_segment("/a/{book}", "book_id"), None);
     }
 
     #[test]

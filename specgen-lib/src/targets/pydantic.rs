@@ -42,19 +42,20 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::{self, Write as _};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use minijinja::context;
 
 use crate::fileset::{FileKind, FileSet};
-use crate::ir::{Class, Constraints, Enum, Field, Ir, Primitive, TypeRef, Value as JsonValue};
+use crate::ir::{Class, Constraints, Enum, Field, Ir, Number, Primitive, TypeRef, Value as JsonValue};
 use crate::load::InputNames;
 use crate::parallel::in_two;
 
 use super::python::{
     assert_same_text, enum_member_names, escape_ident, format_python, is_keyword, is_plain_enum_member,
-    is_sanitized_ident, push_py_str, py_decimal, py_float, py_integer, py_number, py_regex, py_str, render_template,
-    unique_names, Body, Level, PyWriter, BASEMODEL_ATTRIBUTES, KEYWORDS, LINE_LENGTH, NOQA_LONG_LINES,
-    PROTECTED_PREFIXES, SHADOWED_BUILTINS,
+    is_sanitized_ident, push_py_str, py_decimal, py_float, py_integer, py_regex, py_str, render_template, unique_names,
+    Body, Level, PyWriter, BASEMODEL_ATTRIBUTES, KEYWORDS, LINE_LENGTH, NOQA_LONG_LINES, PROTECTED_PREFIXES,
+    SHADOWED_BUILTINS,
 };
 use super::{banner, Options, OutputPath, RenderError};
 
@@ -63,6 +64,50 @@ const TEMPLATE: &str = "schemas.py.j2";
 
 /// From this many enums and classes on, they are lowered on two threads.
 const PARALLEL_DEFINITIONS: usize = 256;
+
+/// A hasher for the name tables of the targets: class, enum and field names, short strings
+/// looked up for every field, for which std's SipHash (made to resist flooding by an adversary)
+/// costs more than the rest of the lookup. The names come from the project's own spec files.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct NameHasher {
+    hash: u64,
+}
+
+impl NameHasher {
+    /// Mixes one word in (the multiply-rotate step of the Fx hash).
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            self.add(u64::from_le_bytes(word.try_into().expect("eight bytes")));
+        }
+        let tail = words.remainder();
+        if !tail.is_empty() {
+            self.add(tail.iter().rev().fold(0, |word, &b| (word << 8) | u64::from(b)));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        // Hash tables take the bucket from the low bits, which the multiply mixes least.
+        self.hash ^ (self.hash >> 32)
+    }
+}
+
+/// A hash map keyed by names, with [`NameHasher`].
+pub(crate) type NameMap<K, V> = HashMap<K, V, BuildHasherDefault<NameHasher>>;
 
 /// A top-level definition of `schemas.py`, in file order: the enums, then the classes.
 #[derive(Clone, Copy)]
@@ -299,20 +344,20 @@ struct Names<'a> {
     /// How each symbol is spelled (`Field` or `pydantic.Field`), by `Symbol as usize`.
     spelling: [&'static str; Symbol::ALL.len()],
     /// Enum name → enum.
-    enums: HashMap<&'a str, &'a Enum>,
+    enums: NameMap<&'a str, &'a Enum>,
     /// Member attributes, in value order, of the enums with a value that is not usable as it is.
-    escaped_members: HashMap<&'a str, Vec<String>>,
+    escaped_members: NameMap<&'a str, Vec<String>>,
     /// Class name → position in the module.
-    class_index: HashMap<&'a str, usize>,
-    /// Names no field attribute may take, besides class and enum names: keywords, `BaseModel`
-    /// attributes, shadowed builtins, imported names and modules.
-    reserved: HashSet<&'static str>,
+    class_index: NameMap<&'a str, usize>,
+    /// Names no field attribute may take: keywords, `BaseModel` attributes, shadowed builtins,
+    /// imported names and modules, class and enum names. One set, looked up once per field.
+    reserved: HashSet<&'a str, BuildHasherDefault<NameHasher>>,
 }
 
 impl<'a> Names<'a> {
     fn new(ir: &'a Ir) -> Result<Names<'a>, RenderError> {
-        let mut class_index = HashMap::with_capacity(ir.classes.len());
-        let mut enums = HashMap::with_capacity(ir.enums.len());
+        let mut class_index = NameMap::with_capacity_and_hasher(ir.classes.len(), BuildHasherDefault::default());
+        let mut enums = NameMap::with_capacity_and_hasher(ir.enums.len(), BuildHasherDefault::default());
         for (i, class) in ir.classes.iter().enumerate() {
             check_top_name(&class.name)?;
             if class_index.insert(class.name.as_str(), i).is_some() {
@@ -328,11 +373,12 @@ impl<'a> Names<'a> {
         let top = |name: &str| class_index.contains_key(name) || enums.contains_key(name);
         let qualified: BTreeSet<&'static str> =
             Symbol::ALL.iter().filter(|s| top(s.name())).map(|s| s.module()).collect();
-        let mut reserved: HashSet<&'static str> =
+        let mut reserved: HashSet<&'a str, BuildHasherDefault<NameHasher>> =
             KEYWORDS.iter().chain(BASEMODEL_ATTRIBUTES).chain(SHADOWED_BUILTINS).copied().collect();
         reserved.extend(Symbol::ALL.iter().map(|s| s.name()));
         reserved.extend(qualified.iter().copied());
         reserved.insert(DATETIME);
+        reserved.extend(class_index.keys().chain(enums.keys()));
         let escaped_members = ir
             .enums
             .iter()
@@ -348,7 +394,7 @@ impl<'a> Names<'a> {
 
     /// True for a name no field attribute may take.
     fn is_reserved(&self, name: &str) -> bool {
-        self.reserved.contains(name) || self.class_index.contains_key(name) || self.enums.contains_key(name)
+        self.reserved.contains(name)
     }
 
     /// The member attribute of value `i` of enum `e`.
@@ -381,8 +427,9 @@ struct Lowering<'n, 'a> {
     edges: Vec<Vec<usize>>,
     /// The classes the class being written refers to.
     refs: Vec<usize>,
-    /// Pattern → whether Rust's `regex` accepts it (patterns repeat a lot).
-    rust_regex: HashMap<&'a str, bool>,
+    /// Pattern → whether Rust's `regex` accepts it, and its Python literal (patterns repeat a
+    /// lot).
+    patterns: NameMap<&'a str, Pattern>,
     /// The statement being written (reused, so a field costs no allocation of its own).
     line: String,
 }
@@ -395,7 +442,7 @@ impl<'n, 'a> Lowering<'n, 'a> {
             uses_datetime: false,
             edges: Vec::new(),
             refs: Vec::new(),
-            rust_regex: HashMap::new(),
+            patterns: NameMap::default(),
             line: String::new(),
         }
     }
@@ -535,13 +582,27 @@ impl<'n, 'a> Lowering<'n, 'a> {
         unique_names(names, taken).into_iter().map(Cow::Owned).collect()
     }
 
+    /// What is known of `pattern`, worked out the first time it is met.
+    fn pattern(&mut self, pattern: &'a str) -> &Pattern {
+        self.patterns.entry(pattern).or_insert_with(|| Pattern {
+            rust_regex: regex_syntax::Parser::new().parse(pattern).is_ok(),
+            literal: py_regex(pattern),
+        })
+    }
+
     /// True when Rust's `regex` (Pydantic's default pattern engine) accepts `pattern`.
     fn rust_regex_accepts(&mut self, pattern: &'a str) -> bool {
-        *self.rust_regex.entry(pattern).or_insert_with(|| regex_syntax::Parser::new().parse(pattern).is_ok())
+        self.pattern(pattern).rust_regex
     }
 
     /// Writes the statement of a field, flat: `attr: annotation` or `attr: annotation = value`.
-    fn write_field(&mut self, out: &mut String, class: &Class, field: &Field, attr: &str) -> Result<(), RenderError> {
+    fn write_field(
+        &mut self,
+        out: &mut String,
+        class: &Class,
+        field: &'a Field,
+        attr: &str,
+    ) -> Result<(), RenderError> {
         let (value_ty, optional_type) = match &field.ty {
             TypeRef::Optional(inner) => (inner.as_ref(), true),
             ty => (ty, false),
@@ -557,7 +618,7 @@ impl<'n, 'a> Lowering<'n, 'a> {
             out.push_str(", ");
             out.push_str(self.symbol(Symbol::Field));
             out.push('(');
-            write_constraint_args(out, &field.constraints);
+            self.write_constraint_args(out, &field.constraints);
             out.push_str(")]");
         }
         let nullable = optional_type || field.nullable || (!field.required && field.default.is_none());
@@ -589,15 +650,18 @@ impl<'n, 'a> Lowering<'n, 'a> {
                 out.push('(');
                 let mut args = Args::new(out);
                 match default {
-                    Some((expr, true)) => args.push(format_args!("default_factory=lambda: {expr}")),
-                    Some((expr, false)) => args.push(format_args!("default={expr}")),
+                    Some((expr, true)) => {
+                        args.arg("default_factory").push_str("lambda: ");
+                        args.out.push_str(&expr);
+                    }
+                    Some((expr, false)) => args.arg("default").push_str(&expr),
                     None => {}
                 }
                 if alias {
-                    args.push(format_args!("alias={}", py_str(&field.name)));
+                    push_py_str(args.arg("alias"), &field.name);
                 }
                 if let Some(description) = &field.description {
-                    args.push(format_args!("description={}", py_str(description)));
+                    push_py_str(args.arg("description"), description);
                 }
                 out.push(')');
             }
@@ -733,25 +797,38 @@ impl Lowering<'_, '_> {
     }
 }
 
-/// Writes the `Field(...)` arguments of the constraints, in a fixed order.
-fn write_constraint_args(out: &mut String, c: &Constraints) {
-    let mut args = Args::new(out);
-    for (key, bound) in [("ge", c.ge), ("gt", c.gt), ("le", c.le), ("lt", c.lt)] {
-        if let Some(n) = bound {
-            args.push(format_args!("{key}={}", py_number(n)));
+impl<'a> Lowering<'_, 'a> {
+    /// Writes the `Field(...)` arguments of the constraints, in a fixed order.
+    fn write_constraint_args(&mut self, out: &mut String, c: &'a Constraints) {
+        let mut args = Args::new(out);
+        for (key, bound) in [("ge", c.ge), ("gt", c.gt), ("le", c.le), ("lt", c.lt)] {
+            match bound {
+                Some(Number::Int(i)) => write!(args.arg(key), "{i}").expect("writing to a String cannot fail"),
+                Some(Number::Float(f)) => args.arg(key).push_str(&py_float(f)),
+                None => {}
+            }
         }
-    }
-    for (key, len) in [("min_length", c.min_length), ("max_length", c.max_length)] {
-        if let Some(n) = len {
-            args.push(format_args!("{key}={n}"));
+        for (key, len) in [("min_length", c.min_length), ("max_length", c.max_length)] {
+            if let Some(n) = len {
+                write!(args.arg(key), "{n}").expect("writing to a String cannot fail");
+            }
         }
-    }
-    if let Some(pattern) = &c.pattern {
-        args.push(format_args!("pattern={}", py_regex(pattern)));
+        if let Some(pattern) = &c.pattern {
+            let literal = &self.pattern(pattern).literal;
+            args.arg("pattern").push_str(literal);
+        }
     }
 }
 
-/// Writes comma-separated arguments.
+/// What `schemas.py` needs to know of a `pattern` constraint.
+struct Pattern {
+    /// Whether Rust's `regex` accepts it.
+    rust_regex: bool,
+    /// Its Python string literal.
+    literal: String,
+}
+
+/// Writes comma-separated keyword arguments.
 struct Args<'o> {
     out: &'o mut String,
     first: bool,
@@ -762,12 +839,15 @@ impl<'o> Args<'o> {
         Args { out, first: true }
     }
 
-    fn push(&mut self, arg: fmt::Arguments<'_>) {
+    /// Starts the argument `key=`: its value is written next, to the text returned.
+    fn arg(&mut self, key: &str) -> &mut String {
         if !self.first {
             self.out.push_str(", ");
         }
         self.first = false;
-        self.out.write_fmt(arg).expect("writing to a String cannot fail");
+        self.out.push_str(key);
+        self.out.push('=');
+        self.out
     }
 }
 

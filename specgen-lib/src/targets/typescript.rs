@@ -50,6 +50,9 @@ pub fn outputs(names: &InputNames, opts: &Options) -> Vec<OutputPath> {
 /// The text of `types.ts`.
 fn types_ts(ir: &Ir, models_file: &str) -> String {
     let mut out = banner("//", &[models_file]);
+    // Room for the whole file, which is written piece by piece into it.
+    let fields: usize = ir.classes.iter().map(|c| c.fields.len()).sum();
+    out.reserve(ir.enums.len() * ENUM_BYTES + ir.classes.len() * CLASS_BYTES + fields * FIELD_BYTES);
     let writer = Writer { record: !ir.classes.iter().any(|c| c.name == "Record") };
     for e in &ir.enums {
         out.push('\n');
@@ -62,6 +65,11 @@ fn types_ts(ir: &Ir, models_file: &str) -> String {
     out
 }
 
+/// What an enum, a class (besides its fields) and a field take in a typical file, rounded up.
+const ENUM_BYTES: usize = 128;
+const CLASS_BYTES: usize = 96;
+const FIELD_BYTES: usize = 48;
+
 struct Writer {
     /// Whether `Record` is the global utility type (no model shadows it).
     record: bool,
@@ -70,18 +78,28 @@ struct Writer {
 impl Writer {
     fn enum_(&self, out: &mut String, e: &Enum) {
         doc_comment(out, "", e.description.as_deref(), None);
-        let values: Vec<String> = e.values.iter().map(|v| string_literal(v)).collect();
-        writeln!(out, "export type {} = {};", e.name, values.join(" | ")).unwrap();
+        out.push_str("export type ");
+        out.push_str(&e.name);
+        out.push_str(" = ");
+        for (i, value) in e.values.iter().enumerate() {
+            if i > 0 {
+                out.push_str(" | ");
+            }
+            push_string_literal(out, value);
+        }
+        out.push_str(";\n");
     }
 
     fn class(&self, out: &mut String, class: &Class) {
         doc_comment(out, "", class.description.as_deref(), None);
+        out.push_str("export interface ");
+        out.push_str(&class.name);
         if class.fields.is_empty() {
             // Pydantic forbids extra keys: the empty object, not `{}` (any non-null value).
-            writeln!(out, "export interface {} {{\n  [key: string]: never;\n}}", class.name).unwrap();
+            out.push_str(" {\n  [key: string]: never;\n}\n");
             return;
         }
-        writeln!(out, "export interface {} {{", class.name).unwrap();
+        out.push_str(" {\n");
         for field in &class.fields {
             self.field(out, field);
         }
@@ -95,45 +113,55 @@ impl Writer {
             ty => (ty, false),
         };
         let nullable = optional_type || field.nullable || (!field.required && field.default.is_none());
-        let mut ts = self.ts_type(ty);
-        if nullable && !ts.ends_with(" | null") {
-            ts.push_str(" | null");
+        out.push_str("  ");
+        if field.readonly {
+            out.push_str("readonly ");
         }
-        let readonly = if field.readonly { "readonly " } else { "" };
-        let optional = if field.required { "" } else { "?" };
-        writeln!(out, "  {readonly}{}{optional}: {ts};", property_name(&field.name)).unwrap();
+        push_property_name(out, &field.name);
+        if !field.required {
+            out.push('?');
+        }
+        out.push_str(": ");
+        let start = out.len();
+        self.write_type(out, ty);
+        if nullable {
+            push_null_branch(out, start);
+        }
+        out.push_str(";\n");
     }
 
-    /// The TypeScript type of `ty`.
-    fn ts_type(&self, ty: &TypeRef) -> String {
+    /// Writes the TypeScript type of `ty`.
+    fn write_type(&self, out: &mut String, ty: &TypeRef) {
         match ty {
-            TypeRef::Primitive(p) => primitive(*p).to_string(),
+            TypeRef::Primitive(p) => out.push_str(primitive(*p)),
             TypeRef::List(inner) => {
-                let inner = self.ts_type(inner);
-                if inner.contains(" | ") {
-                    format!("({inner})[]")
-                } else {
-                    format!("{inner}[]")
+                let start = out.len();
+                self.write_type(out, inner);
+                if out[start..].contains(" | ") {
+                    out.insert(start, '(');
+                    out.push(')');
                 }
+                out.push_str("[]");
             }
             TypeRef::Dict(_, value) => {
-                let value = self.ts_type(value);
-                if self.record {
-                    format!("Record<string, {value}>")
-                } else {
-                    format!("{{ [key: string]: {value} }}")
-                }
+                out.push_str(if self.record { "Record<string, " } else { "{ [key: string]: " });
+                self.write_type(out, value);
+                out.push_str(if self.record { ">" } else { " }" });
             }
             TypeRef::Optional(inner) => {
-                let inner = self.ts_type(inner);
-                if inner.ends_with(" | null") {
-                    inner
-                } else {
-                    format!("{inner} | null")
-                }
+                let start = out.len();
+                self.write_type(out, inner);
+                push_null_branch(out, start);
             }
-            TypeRef::Enum(name) | TypeRef::Class(name) => name.clone(),
+            TypeRef::Enum(name) | TypeRef::Class(name) => out.push_str(name),
         }
+    }
+}
+
+/// Appends ` | null` to the type written from `start` on, unless it ends with it already.
+fn push_null_branch(out: &mut String, start: usize) {
+    if !out[start..].ends_with(" | null") {
+        out.push_str(" | null");
     }
 }
 
@@ -149,6 +177,29 @@ fn primitive(p: Primitive) -> &'static str {
 /// nothing when both are empty. Line breaks of any kind become lines; `*/` cannot end it early.
 fn doc_comment(out: &mut String, indent: &str, text: Option<&str>, note: Option<&str>) {
     let text = text.filter(|t| !t.trim().is_empty());
+    // Most comments are one line of ASCII text (and maybe a note): written as they are. Text
+    // with line breaks, non-ASCII characters (some are line breaks) or `*/` takes the long way.
+    let plain = |t: &str| !t.bytes().any(|b| b == b'\n' || b == b'\r' || !b.is_ascii()) && !t.contains("*/");
+    match (text.map(str::trim_end), note) {
+        (None, None) => {}
+        (Some(one), None) | (None, Some(one)) if plain(one) && !one.is_empty() => {
+            out.push_str(indent);
+            out.push_str("/** ");
+            out.push_str(one);
+            out.push_str(" */\n");
+        }
+        (Some(text), Some(note)) if plain(text) && plain(note) && !note.is_empty() => {
+            let lines = [indent, "/**\n", indent, " * ", text, "\n", indent, " *\n", indent, " * ", note, "\n"];
+            for part in lines.into_iter().chain([indent, " */\n"]) {
+                out.push_str(part);
+            }
+        }
+        _ => doc_comment_lines(out, indent, text, note),
+    }
+}
+
+/// [`doc_comment`] of any text, line by line.
+fn doc_comment_lines(out: &mut String, indent: &str, text: Option<&str>, note: Option<&str>) {
     let mut lines: Vec<String> = Vec::new();
     if let Some(text) = text {
         let text = text.replace("\r\n", "\n").replace(['\r', '\u{2028}', '\u{2029}', '\u{85}'], "\n");
@@ -179,22 +230,30 @@ fn doc_comment(out: &mut String, indent: &str, text: Option<&str>, note: Option<
     }
 }
 
-/// A property name: as is when it is a plain identifier, else a string literal.
-fn property_name(name: &str) -> String {
+/// Writes a property name: as is when it is a plain identifier, else a string literal.
+fn push_property_name(out: &mut String, name: &str) {
     let mut chars = name.chars();
     let plain = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
     if plain {
-        name.to_string()
+        out.push_str(name);
     } else {
-        string_literal(name)
+        push_string_literal(out, name);
     }
 }
 
-/// A double-quoted TypeScript string literal (JSON's escaping, plus the two line separators
-/// older engines reject).
-fn string_literal(s: &str) -> String {
-    serde_json::to_string(s).expect("strings serialize").replace('\u{2028}', "\\u2028").replace('\u{2029}', "\\u2029")
+/// Writes a double-quoted TypeScript string literal (JSON's escaping, plus the two line
+/// separators older engines reject).
+fn push_string_literal(out: &mut String, s: &str) {
+    // Printable ASCII without `"` and `\\` stands as it is.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
+    let literal = serde_json::to_string(s).expect("strings serialize");
+    out.push_str(&literal.replace('\u{2028}', "\\u2028").replace('\u{2029}', "\\u2029"));
 }
 
 #[cfg(test)]
