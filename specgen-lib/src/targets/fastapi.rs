@@ -62,21 +62,28 @@
 //! defaults as Python values, ruff's isort order, enum member names as `schemas.py` spells
 //! them) live here for now, to be consolidated with python.rs.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt::Write as _;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use camino::Utf8PathBuf;
+use minijinja::value::{Enumerator, Object};
 use minijinja::{context, Value};
 
 use crate::fileset::{FileKind, FileSet};
 use crate::ir::{
-    Domain, Ir, Operation, Param, ParamSource, Primitive, Service, ServiceKind, TypeRef, Value as JsonValue,
+    Domain, Ir, Method, Number, Operation, Param, ParamSource, Primitive, Service, ServiceKind, TypeRef,
+    Value as JsonValue,
 };
 use crate::load::InputNames;
 
 use super::python::{
-    enum_member_names, escape_ident, exempt_long_lines, is_keyword, layout_module, pascal, py_decimal, py_doc,
-    py_float, py_integer, py_number, py_regex, py_str, render_template, shared_module, unique_names, SHADOWED_BUILTINS,
+    enum_member_names, escape_ident, escaped_ident, exempt_long_lines, is_keyword, layout_module, pascal, push_py_doc,
+    push_py_str, py_decimal, py_doc, py_float, py_integer, py_regex, py_str, render_template, shared_module,
+    unique_idents, SHADOWED_BUILTINS,
 };
 use super::{banner, events, Options, OutputPath, RenderError, SCAFFOLD_HEADER};
 
@@ -208,11 +215,12 @@ fn param_reserved(name: &str) -> bool {
     METHOD_OWN.contains(&name) || AMBIGUOUS.contains(&name)
 }
 
-/// The names of one operation: its method, and the Python name of each parameter.
+/// The names of one operation: its method, and the Python name of each parameter (borrowed from
+/// the spec unless escaped).
 struct OpNames<'a> {
     op: &'a Operation,
-    method: String,
-    params: Vec<String>,
+    method: Cow<'a, str>,
+    params: Vec<Cow<'a, str>>,
 }
 
 /// The names of one domain.
@@ -220,6 +228,10 @@ struct DomainNames<'a> {
     domain: &'a Domain,
     /// `routers/<module>.py`, `controllers/<module>.py`.
     module: String,
+    /// `controllers.<module>`.
+    controllers_module: String,
+    /// `<domain>_routes`: the registry's alias of the router module.
+    routes: String,
     /// `<Domain>ControllerProtocol`.
     protocol: String,
     /// `<Domain>Controller`.
@@ -233,20 +245,20 @@ fn domain_names<'a>(ir: &Ir, service: &'a Service) -> Vec<DomainNames<'a>> {
     let schema_name = |n: &str| ir.class(n).is_some() || ir.enum_(n).is_some();
     // Two domain names can share a PascalCase form (`a_1b`, `a1b`): later ones get `_`.
     let mut stems = BTreeSet::new();
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(service.domains.len());
     for domain in &service.domains {
         let mut stem = pascal(&domain.name);
-        loop {
+        let (protocol, controller) = loop {
             let protocol = format!("{stem}ControllerProtocol");
             let controller = format!("{stem}Controller");
             if !stems.contains(&stem) && !schema_name(&protocol) && !schema_name(&controller) {
-                break;
+                break (protocol, controller);
             }
             stem.push('_');
-        }
-        stems.insert(stem.clone());
-        let methods = unique_names(
-            domain.operations.iter().map(|op| (op.name.as_str(), escape_ident(&op.name, method_reserved))),
+        };
+        stems.insert(stem);
+        let methods = unique_idents(
+            domain.operations.iter().map(|op| (op.name.as_str(), escaped_ident(&op.name, method_reserved))),
             |n| is_keyword(n) || method_reserved(n),
         );
         let ops = domain
@@ -254,18 +266,21 @@ fn domain_names<'a>(ir: &Ir, service: &'a Service) -> Vec<DomainNames<'a>> {
             .iter()
             .zip(methods)
             .map(|(op, method)| {
-                let params = unique_names(
-                    op.params.iter().map(|p| (p.name.as_str(), escape_ident(&p.name, param_reserved))),
+                let params = unique_idents(
+                    op.params.iter().map(|p| (p.name.as_str(), escaped_ident(&p.name, param_reserved))),
                     |n| is_keyword(n) || param_reserved(n),
                 );
                 OpNames { op, method, params }
             })
             .collect();
+        let module = module_name(&domain.name);
         out.push(DomainNames {
             domain,
-            module: module_name(&domain.name),
-            protocol: format!("{stem}ControllerProtocol"),
-            controller: format!("{stem}Controller"),
+            controllers_module: format!("controllers.{module}"),
+            routes: format!("{}_routes", domain.name),
+            module,
+            protocol,
+            controller,
             ops,
         });
     }
@@ -300,6 +315,7 @@ enum Sym {
 }
 
 impl Sym {
+    /// Every symbol, in declaration order (`ALL[sym as usize] == sym`).
     const ALL: [Sym; 19] = [
         Sym::AfterValidator,
         Sym::Annotated,
@@ -361,6 +377,117 @@ impl Sym {
             Sym::RedisBroker => "faststream.redis",
         }
     }
+
+    /// The bit of the symbol in a set of symbols.
+    fn bit(self) -> u32 {
+        1 << self as u32
+    }
+}
+
+/// How a service's modules spell each [`Sym`]: its name, or `module.Name` when a schema class
+/// or enum shares a name of its module, which is then imported whole (`import fastapi`).
+struct Spellings {
+    /// Indexed by `Sym as usize`.
+    spelled: Vec<Cow<'static, str>>,
+    /// The symbols whose module is imported whole.
+    qualified: u32,
+}
+
+impl Spellings {
+    fn new(ir: &Ir) -> Spellings {
+        let schema_name = |n: &str| ir.class(n).is_some() || ir.enum_(n).is_some();
+        let modules: Vec<&str> = Sym::ALL.iter().filter(|s| schema_name(s.name())).map(|s| s.module()).collect();
+        let mut qualified = 0;
+        let spelled = Sym::ALL
+            .iter()
+            .map(|&sym| {
+                if modules.contains(&sym.module()) {
+                    qualified |= sym.bit();
+                    Cow::Owned(format!("{}.{}", sym.module(), sym.name()))
+                } else {
+                    Cow::Borrowed(sym.name())
+                }
+            })
+            .collect();
+        Spellings { spelled, qualified }
+    }
+}
+
+/// The schema classes and enums a service's modules refer to, in ruff's member order: sorted
+/// once per service, so that each module's import of them is a set of ranks.
+struct SchemaOrder<'a> {
+    /// Every name, sorted by [`member_cmp`].
+    names: Vec<&'a str>,
+    /// Name → index in `names`.
+    rank: HashMap<&'a str, usize, BuildHasherDefault<Fnv>>,
+}
+
+/// A set of names, hashed with [`Fnv`].
+type NameSet<'a> = HashSet<&'a str, BuildHasherDefault<Fnv>>;
+
+/// The FNV-1a hash: much cheaper than the default hasher on short names (the keys are names
+/// from the specs being generated, not input an attacker controls).
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+impl<'a> SchemaOrder<'a> {
+    fn new(service: &'a Service) -> SchemaOrder<'a> {
+        let mut seen = NameSet::default();
+        for op in service.domains.iter().flat_map(|d| &d.operations) {
+            seen.extend(op.input.as_deref());
+            seen.extend(op.output.as_ref().map(|o| o.class.as_str()));
+            for p in &op.params {
+                schemas_of(&p.ty, &mut seen);
+            }
+        }
+        // Sorted on keys computed once per name: for names without digits (nearly all), ruff's
+        // order is the byte order of the lower-cased name, then of the name.
+        let mut keyed: Vec<(u8, Option<String>, &str)> = seen
+            .into_iter()
+            .map(|name| {
+                let folded =
+                    (name.is_ascii() && !name.bytes().any(|b| b.is_ascii_digit())).then(|| name.to_ascii_lowercase());
+                (member_kind(name), folded, name)
+            })
+            .collect();
+        keyed.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0).then_with(|| match (&a.1, &b.1) {
+                (Some(x), Some(y)) => x.cmp(y).then_with(|| a.2.cmp(b.2)),
+                _ => module_cmp(a.2, b.2),
+            })
+        });
+        let names: Vec<&str> = keyed.into_iter().map(|(_, _, name)| name).collect();
+        let rank = names.iter().enumerate().map(|(i, &name)| (name, i)).collect();
+        SchemaOrder { names, rank }
+    }
+}
+
+/// The schema classes and enums a type refers to.
+fn schemas_of<'t>(ty: &'t TypeRef, out: &mut NameSet<'t>) {
+    match ty {
+        TypeRef::Enum(name) | TypeRef::Class(name) => {
+            out.insert(name);
+        }
+        TypeRef::List(inner) | TypeRef::Optional(inner) | TypeRef::Dict(_, inner) => schemas_of(inner, out),
+        TypeRef::Primitive(_) => {}
+    }
 }
 
 /// Standard-library modules the service modules import.
@@ -371,69 +498,109 @@ const STDLIB: &[&str] =
 const FIRST_PARTY: &[&str] = &["controllers", "database", "generated"];
 
 /// The imports of one module, collected while its pieces are written, printed in ruff's isort
-/// order (default settings).
+/// order (default settings). Everything is borrowed: the names come from the IR and the
+/// service's context.
 struct Imports<'a> {
-    /// Modules whose names are spelled qualified (`fastapi.Response`) because a schema class or
-    /// enum shares one of their names.
-    qualified: &'a BTreeSet<&'static str>,
+    spellings: &'a Spellings,
     /// The module schema classes come from.
-    schemas: &'a str,
+    schemas_module: &'a str,
+    /// The [`Sym`]s used.
+    syms: u32,
+    /// The service's schema classes and enums.
+    schema_order: &'a SchemaOrder<'a>,
+    /// The schema classes and enums used: a bit per rank in `schema_order`.
+    schemas: Vec<u64>,
+    /// Schema names outside `schema_order` (none, as long as it lists every name a module
+    /// can use).
+    other_schemas: Vec<&'a str>,
     /// `import x`.
-    straight: BTreeSet<String>,
-    /// `from x import a, b`.
-    from: BTreeMap<String, BTreeSet<String>>,
+    straight: Vec<&'a str>,
+    /// `from x import a`: (module, name).
+    from: Vec<(&'a str, &'a str)>,
     /// `from x import a as b`: (module, name, alias).
-    aliased: BTreeSet<(String, String, String)>,
+    aliased: Vec<(&'a str, &'a str, &'a str)>,
 }
 
-impl<'q> Imports<'q> {
-    fn new(cx: &'q ServiceCx<'_>) -> Imports<'q> {
+/// One import statement of a module, with what ruff sorts it by.
+struct Statement<'s> {
+    /// Standard library, third party, first party.
+    section: u8,
+    /// `import x` before `from x import …` within a section.
+    from: bool,
+    module: &'s str,
+    /// The first member imported (`""` for `import x`).
+    first: &'s str,
+    alias: Option<&'s str>,
+    /// The members of a `from` statement without alias.
+    members: Members,
+}
+
+/// Where the members of an import statement are.
+enum Members {
+    /// `import x`, or `from x import a as b`.
+    None,
+    /// A range of the sorted members.
+    Range(std::ops::Range<usize>),
+    /// The schema names, in order.
+    Schemas,
+}
+
+impl<'a> Imports<'a> {
+    fn new(cx: &'a ServiceCx<'_>) -> Imports<'a> {
         Imports {
-            qualified: &cx.qualified,
-            schemas: cx.schemas_module,
-            straight: BTreeSet::new(),
-            from: BTreeMap::new(),
-            aliased: BTreeSet::new(),
+            spellings: &cx.spellings,
+            schemas_module: cx.schemas_module,
+            syms: 0,
+            schema_order: &cx.schema_order,
+            schemas: Vec::new(),
+            other_schemas: Vec::new(),
+            straight: Vec::new(),
+            from: Vec::new(),
+            aliased: Vec::new(),
         }
     }
 
     /// The spelling of `sym`, imported.
-    fn sym(&mut self, sym: Sym) -> String {
-        let module = sym.module();
-        if self.qualified.contains(module) {
-            self.straight.insert(module.to_string());
-            format!("{module}.{}", sym.name())
-        } else {
-            self.name(module, sym.name());
-            sym.name().to_string()
-        }
+    fn sym(&mut self, sym: Sym) -> &'a str {
+        self.syms |= sym.bit();
+        let spellings: &'a Spellings = self.spellings;
+        &spellings.spelled[sym as usize]
     }
 
     /// `from module import name`.
-    fn name(&mut self, module: &str, name: &str) {
-        self.from.entry(module.to_string()).or_default().insert(name.to_string());
+    fn name(&mut self, module: &'a str, name: &'a str) {
+        self.from.push((module, name));
     }
 
     /// `import module`; returns the module name.
-    fn module(&mut self, module: &str) -> String {
-        self.straight.insert(module.to_string());
-        module.to_string()
+    fn module(&mut self, module: &'a str) -> &'a str {
+        if !self.straight.contains(&module) {
+            self.straight.push(module);
+        }
+        module
     }
 
     /// A schema class or enum, imported.
-    fn schema(&mut self, name: &str) -> String {
-        let module = self.schemas;
-        self.name(module, name);
-        name.to_string()
+    fn schema(&mut self, name: &'a str) -> &'a str {
+        match self.schema_order.rank.get(name) {
+            Some(&rank) => {
+                if self.schemas.is_empty() {
+                    self.schemas = vec![0; self.schema_order.names.len().div_ceil(64)];
+                }
+                self.schemas[rank / 64] |= 1 << (rank % 64);
+            }
+            None => self.other_schemas.push(name),
+        }
+        name
     }
 
     /// `from module import name as alias`.
-    fn alias(&mut self, module: &str, name: &str, alias: &str) {
-        self.aliased.insert((module.to_string(), name.to_string(), alias.to_string()));
+    fn alias(&mut self, module: &'a str, name: &'a str, alias: &'a str) {
+        self.aliased.push((module, name, alias));
     }
 
-    /// The import lines, sections separated by an empty string.
-    fn lines(&self) -> Vec<String> {
+    /// The import lines, sections separated by an empty line, without a final line break.
+    fn text(&self) -> String {
         let section = |module: &str| {
             let root = module.split('.').next().unwrap_or(module);
             if STDLIB.contains(&root) {
@@ -444,77 +611,170 @@ impl<'q> Imports<'q> {
                 1
             }
         };
-        let mut straight: [Vec<&str>; 3] = Default::default();
-        let mut from: [Vec<FromImport<'_>>; 3] = Default::default();
-        for module in &self.straight {
-            straight[section(module)].push(module);
-        }
-        for (module, names) in &self.from {
-            let mut names: Vec<&str> = names.iter().map(String::as_str).collect();
-            names.sort_by(|a, b| member_cmp(a, b));
-            let statement = format!("from {module} import {}", names.join(", "));
-            from[section(module)].push(FromImport { module, statement, first: names[0], alias: None });
-        }
-        for (module, name, alias) in &self.aliased {
-            let statement = format!("from {module} import {name} as {alias}");
-            from[section(module)].push(FromImport { module, statement, first: name, alias: Some(alias) });
-        }
-        let mut lines = Vec::new();
-        for (mut straight, mut from) in straight.into_iter().zip(from) {
-            if straight.is_empty() && from.is_empty() {
+        // Every `from` member: (module, member kind, member), in ruff's order of modules and
+        // then of members, without duplicates.
+        let mut members: Vec<(&str, u8, &str)> = Vec::with_capacity(self.from.len() + self.schemas.len() + 8);
+        let mut straight: Vec<&str> = self.straight.clone();
+        for sym in Sym::ALL {
+            if self.syms & sym.bit() == 0 {
                 continue;
             }
-            if !lines.is_empty() {
-                lines.push(String::new());
+            if self.spellings.qualified & sym.bit() != 0 {
+                if !straight.contains(&sym.module()) {
+                    straight.push(sym.module());
+                }
+            } else {
+                members.push((sym.module(), member_kind(sym.name()), sym.name()));
             }
-            straight.sort_by(|a, b| module_cmp(a, b));
-            from.sort_by(|a, b| {
-                module_cmp(a.module, b.module)
-                    .then_with(|| member_cmp(a.first, b.first))
-                    .then_with(|| a.alias.is_some().cmp(&b.alias.is_some()))
-                    .then_with(|| natord(a.alias.unwrap_or(""), b.alias.unwrap_or("")))
-            });
-            lines.extend(straight.into_iter().map(|m| format!("import {m}")));
-            lines.extend(from.into_iter().map(|f| f.statement));
         }
-        lines
+        members.extend(self.from.iter().map(|&(module, name)| (module, member_kind(name), name)));
+        // The schema names, in order already (the ranks): sorted with the rest only when the
+        // module has names from elsewhere.
+        let ranked = self.schemas.iter().enumerate().flat_map(|(word, &bits)| {
+            let mut bits = bits;
+            std::iter::from_fn(move || {
+                let bit = bits.trailing_zeros() as usize;
+                bits &= bits.checked_sub(1)?;
+                Some(self.schema_order.names[word * 64 + bit])
+            })
+        });
+        let mut schemas: Vec<&str> = Vec::new();
+        if self.other_schemas.is_empty() && !members.iter().any(|m| m.0 == self.schemas_module) {
+            schemas.extend(ranked);
+        } else {
+            let others = self.other_schemas.iter().copied();
+            members.extend(ranked.chain(others).map(|name| (self.schemas_module, member_kind(name), name)));
+        }
+        members.sort_unstable_by(|a, b| {
+            module_cmp(a.0, b.0).then_with(|| a.1.cmp(&b.1)).then_with(|| module_cmp(a.2, b.2))
+        });
+        members.dedup();
+
+        let mut statements: Vec<Statement<'_>> = Vec::new();
+        for module in straight {
+            let section = section(module);
+            statements.push(Statement { section, from: false, module, first: "", alias: None, members: Members::None });
+        }
+        let mut start = 0;
+        while start < members.len() {
+            let module = members[start].0;
+            let end = start + members[start..].iter().take_while(|m| m.0 == module).count();
+            let section = section(module);
+            let first = members[start].2;
+            let members = Members::Range(start..end);
+            statements.push(Statement { section, from: true, module, first, alias: None, members });
+            start = end;
+        }
+        if let Some(&first) = schemas.first() {
+            let section = section(self.schemas_module);
+            let module = self.schemas_module;
+            statements.push(Statement { section, from: true, module, first, alias: None, members: Members::Schemas });
+        }
+        let mut aliased = self.aliased.clone();
+        aliased.sort_unstable();
+        aliased.dedup();
+        for (module, name, alias) in aliased {
+            let section = section(module);
+            statements.push(Statement {
+                section,
+                from: true,
+                module,
+                first: name,
+                alias: Some(alias),
+                members: Members::None,
+            });
+        }
+        statements.sort_unstable_by(|a, b| {
+            a.section
+                .cmp(&b.section)
+                .then_with(|| a.from.cmp(&b.from))
+                .then_with(|| module_cmp(a.module, b.module))
+                .then_with(|| member_cmp(a.first, b.first))
+                .then_with(|| a.alias.is_some().cmp(&b.alias.is_some()))
+                .then_with(|| natord(a.alias.unwrap_or(""), b.alias.unwrap_or("")))
+        });
+
+        let mut text = String::with_capacity(64 * statements.len() + 32 * members.len());
+        for (i, s) in statements.iter().enumerate() {
+            if i > 0 {
+                text.push('\n');
+                if statements[i - 1].section != s.section {
+                    text.push('\n');
+                }
+            }
+            if !s.from {
+                text.push_str("import ");
+                text.push_str(s.module);
+                continue;
+            }
+            text.push_str("from ");
+            text.push_str(s.module);
+            text.push_str(" import ");
+            match s.alias {
+                Some(alias) => {
+                    text.push_str(s.first);
+                    text.push_str(" as ");
+                    text.push_str(alias);
+                }
+                None => match &s.members {
+                    Members::Range(range) => push_joined(&mut text, members[range.clone()].iter().map(|m| m.2)),
+                    Members::Schemas => push_joined(&mut text, schemas.iter().copied()),
+                    Members::None => {}
+                },
+            }
+        }
+        text
     }
 }
 
-/// A `from` import statement, with what ruff sorts it by: the module, then its first member
-/// (and that member's alias).
-struct FromImport<'a> {
-    module: &'a str,
-    statement: String,
-    first: &'a str,
-    alias: Option<&'a str>,
+/// Appends `items` separated by `, `.
+fn push_joined<'s>(out: &mut String, items: impl Iterator<Item = &'s str>) {
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(item);
+    }
 }
 
 /// ruff's module order: case-insensitively natural, then natural.
 fn module_cmp(a: &str, b: &str) -> Ordering {
-    natord(&a.to_lowercase(), &b.to_lowercase()).then_with(|| natord(a, b))
+    let folded = if a.is_ascii() && b.is_ascii() {
+        natord_by(a.as_bytes(), b.as_bytes(), |c| c.to_ascii_lowercase())
+    } else {
+        natord(&a.to_lowercase(), &b.to_lowercase())
+    };
+    folded.then_with(|| natord(a, b))
+}
+
+/// The kind of a member in ruff's `order-by-type`: constants (`UUID`) 0, classes (`Book`) 1,
+/// the rest 2.
+fn member_kind(n: &str) -> u8 {
+    let cased_upper = n.chars().any(char::is_uppercase) && !n.chars().any(char::is_lowercase);
+    if n.len() > 1 && cased_upper {
+        0
+    } else if n.chars().next().is_some_and(char::is_uppercase) {
+        1
+    } else {
+        2
+    }
 }
 
 /// ruff's member order with `order-by-type`: constants (`UUID`), classes (`Book`), then the
 /// rest, each case-insensitively natural, then natural.
 fn member_cmp(a: &str, b: &str) -> Ordering {
-    let kind = |n: &str| {
-        let cased_upper = n.chars().any(char::is_uppercase) && !n.chars().any(char::is_lowercase);
-        if n.len() > 1 && cased_upper {
-            0
-        } else if n.chars().next().is_some_and(char::is_uppercase) {
-            1
-        } else {
-            2
-        }
-    };
-    kind(a).cmp(&kind(b)).then_with(|| module_cmp(a, b))
+    member_kind(a).cmp(&member_kind(b)).then_with(|| module_cmp(a, b))
 }
 
 /// Natural order (the `natord` crate's, which ruff's isort uses): runs of digits compare as
 /// numbers (runs with a leading zero digit by digit), everything else by character.
 fn natord(a: &str, b: &str) -> Ordering {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+    natord_by(a.as_bytes(), b.as_bytes(), |c| c)
+}
+
+/// [`natord`] of two byte strings, non-digit bytes compared as `fold` maps them (ASCII case
+/// folding leaves digits alone).
+fn natord_by(a: &[u8], b: &[u8], fold: impl Fn(u8) -> u8) -> Ordering {
     let (mut i, mut j) = (0, 0);
     loop {
         match (a.get(i), b.get(j)) {
@@ -542,6 +802,7 @@ fn natord(a: &str, b: &str) -> Ordering {
                 }
             }
             (Some(&x), Some(&y)) => {
+                let (x, y) = (fold(x), fold(y));
                 if x != y {
                     return x.cmp(&y);
                 }
@@ -562,55 +823,128 @@ struct ServiceCx<'a> {
     schemas_module: &'a str,
     /// The module of `events.py`, when the project has events.
     events_module: Option<&'a str>,
-    qualified: BTreeSet<&'static str>,
+    spellings: Spellings,
+    schema_order: SchemaOrder<'a>,
     domains: Vec<DomainNames<'a>>,
-    /// Enum name → member name of each value.
+    /// Enum name → member name of each value, for the enums parameter defaults use.
     members: BTreeMap<&'a str, BTreeMap<&'a str, String>>,
+    /// A REST operation of the service publishes its result.
+    publishes: bool,
+    /// An operation of the service subscribes to an event.
+    subscribes: bool,
 }
 
-/// A method signature: parameters after `self` (joined), and the return annotation.
-struct Signature {
-    params: String,
-    returns: String,
+/// The fields of one item of a template loop (a handler, a method…): like `context!`'s map,
+/// but built in one allocation, which counts for the thousands of items of a large service.
+#[derive(Debug)]
+struct Record<const N: usize>([(&'static str, Value); N]);
+
+impl<const N: usize> Object for Record<N> {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.get_value_by_str(key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        self.0.iter().find(|(name, _)| *name == key).map(|(_, value)| value.clone())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(self.0.iter().map(|(name, _)| Value::from(*name)).collect())
+    }
+}
+
+/// A template value with these fields.
+fn record<const N: usize>(fields: [(&'static str, Value); N]) -> Value {
+    Value::from_object(Record(fields))
+}
+
+/// Appends every part to `out`.
+fn push_all(out: &mut String, parts: &[&str]) {
+    for part in parts {
+        out.push_str(part);
+    }
+}
+
+/// `n` in decimal, written to `digits`.
+fn decimal(mut n: u16, digits: &mut [u8; 5]) -> &str {
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&digits[start..]).expect("ASCII digits")
+}
+
+/// Turns the text written to a scratch buffer into a template value, and clears the buffer
+/// for the next one (short strings are stored inline in the value, longer ones copied once).
+fn take_text(buf: &mut String) -> Value {
+    let value = Value::from(buf.as_str());
+    buf.clear();
+    value
+}
+
+/// The enums a type refers to.
+fn enums_of<'t>(ty: &'t TypeRef, out: &mut BTreeSet<&'t str>) {
+    match ty {
+        TypeRef::Enum(name) => {
+            out.insert(name);
+        }
+        TypeRef::List(inner) | TypeRef::Optional(inner) | TypeRef::Dict(_, inner) => enums_of(inner, out),
+        TypeRef::Primitive(_) | TypeRef::Class(_) => {}
+    }
 }
 
 impl<'a> ServiceCx<'a> {
     fn new(ir: &'a Ir, service: &'a Service, schemas_module: &'a str, events_module: Option<&'a str>) -> ServiceCx<'a> {
-        let schema_names: BTreeSet<&str> =
-            ir.classes.iter().map(|c| c.name.as_str()).chain(ir.enums.iter().map(|e| e.name.as_str())).collect();
-        let qualified = Sym::ALL.iter().filter(|s| schema_names.contains(s.name())).map(|s| s.module()).collect();
-        let members = ir
-            .enums
-            .iter()
+        let ops = || service.domains.iter().flat_map(|d| &d.operations);
+        let mut defaulted_enums = BTreeSet::new();
+        for p in ops().flat_map(|op| &op.params).filter(|p| p.default.is_some()) {
+            enums_of(&p.ty, &mut defaulted_enums);
+        }
+        let members = defaulted_enums
+            .into_iter()
+            .filter_map(|name| ir.enum_(name))
             .map(|e| (e.name.as_str(), e.values.iter().map(String::as_str).zip(enum_member_names(&e.values)).collect()))
             .collect();
-        ServiceCx { ir, service, schemas_module, events_module, qualified, domains: domain_names(ir, service), members }
+        let events = events_module.is_some();
+        let publishes = events
+            && ops().any(|op| op.rest.is_some() && op.events.as_ref().is_some_and(|e| e.publish_on_success.is_some()));
+        let subscribes = events && ops().any(|op| op.events.as_ref().is_some_and(|e| e.subscribe.is_some()));
+        ServiceCx {
+            ir,
+            service,
+            schemas_module,
+            events_module,
+            spellings: Spellings::new(ir),
+            schema_order: SchemaOrder::new(service),
+            domains: domain_names(ir, service),
+            members,
+            publishes,
+            subscribes,
+        }
     }
 
-    /// True when a REST operation of `domains` publishes its result.
-    fn publishes<'d>(&self, mut domains: impl Iterator<Item = &'d Domain>) -> bool {
+    /// True when a REST operation of `domain` publishes its result.
+    fn domain_publishes(&self, domain: &Domain) -> bool {
         self.events_module.is_some()
-            && domains.any(|d| {
-                d.operations
-                    .iter()
-                    .any(|op| op.rest.is_some() && op.events.as_ref().is_some_and(|e| e.publish_on_success.is_some()))
-            })
+            && domain
+                .operations
+                .iter()
+                .any(|op| op.rest.is_some() && op.events.as_ref().is_some_and(|e| e.publish_on_success.is_some()))
     }
 
     /// True when an operation of the service subscribes to an event.
     fn subscribes(&self) -> bool {
-        self.events_module.is_some()
-            && self
-                .service
-                .domains
-                .iter()
-                .flat_map(|d| &d.operations)
-                .any(|op| op.events.as_ref().is_some_and(|e| e.subscribe.is_some()))
+        self.subscribes
     }
 
     /// True when the app must run a broker: a REST operation publishes, or an operation subscribes.
     fn uses_broker(&self) -> bool {
-        self.publishes(self.service.domains.iter()) || self.subscribes()
+        self.publishes || self.subscribes
     }
 
     fn file(&self, role: Role) -> Result<String, RenderError> {
@@ -637,72 +971,95 @@ impl<'a> ServiceCx<'a> {
         banner("#", &files)
     }
 
-    /// The annotation of a type, its names imported.
-    fn annotation(&self, imports: &mut Imports<'_>, ty: &TypeRef) -> String {
+    /// Writes the annotation of a type, its names imported.
+    fn annotation(&'a self, imports: &mut Imports<'a>, ty: &'a TypeRef, out: &mut String) {
         match ty {
-            TypeRef::Primitive(p) => self.primitive(imports, *p),
-            TypeRef::List(inner) => format!("list[{}]", self.annotation(imports, inner)),
-            TypeRef::Dict(key, value) => {
-                format!("dict[{}, {}]", self.primitive(imports, *key), self.annotation(imports, value))
+            TypeRef::Primitive(p) => out.push_str(self.primitive(imports, *p)),
+            TypeRef::List(inner) => {
+                out.push_str("list[");
+                self.annotation(imports, inner, out);
+                out.push(']');
             }
-            TypeRef::Optional(inner) => format!("{} | None", self.annotation(imports, inner)),
-            TypeRef::Enum(name) | TypeRef::Class(name) => imports.schema(name),
+            TypeRef::Dict(key, value) => {
+                out.push_str("dict[");
+                out.push_str(self.primitive(imports, *key));
+                out.push_str(", ");
+                self.annotation(imports, value, out);
+                out.push(']');
+            }
+            TypeRef::Optional(inner) => {
+                self.annotation(imports, inner, out);
+                out.push_str(" | None");
+            }
+            TypeRef::Enum(name) | TypeRef::Class(name) => out.push_str(imports.schema(name)),
         }
     }
 
-    fn primitive(&self, imports: &mut Imports<'_>, p: Primitive) -> String {
+    fn primitive(&'a self, imports: &mut Imports<'a>, p: Primitive) -> &'a str {
         match p {
-            Primitive::Int => "int".into(),
-            Primitive::Float => "float".into(),
-            Primitive::String => "str".into(),
-            Primitive::Bool => "bool".into(),
+            Primitive::Int => "int",
+            Primitive::Float => "float",
+            Primitive::String => "str",
+            Primitive::Bool => "bool",
             Primitive::Datetime => imports.sym(Sym::AwareDatetime),
             // Always qualified: `from datetime import date` would make a parameter `date` unusable.
-            Primitive::Date => format!("{}.date", imports.module("datetime")),
+            Primitive::Date => {
+                imports.module("datetime");
+                "datetime.date"
+            }
             Primitive::Uuid => imports.sym(Sym::Uuid),
             Primitive::Decimal => imports.sym(Sym::Decimal),
         }
     }
 
-    /// The Protocol annotation of a parameter: its type, `| None` when it may be absent and has
-    /// no default.
-    fn param_annotation(&self, imports: &mut Imports<'_>, p: &Param) -> String {
-        let ty = self.annotation(imports, &p.ty);
-        if p.required || p.default.is_some() {
-            ty
-        } else {
-            format!("{ty} | None")
+    /// Writes the Protocol annotation of a parameter: its type, `| None` when it may be absent
+    /// and has no default.
+    fn param_annotation(&'a self, imports: &mut Imports<'a>, p: &'a Param, out: &mut String) {
+        self.annotation(imports, &p.ty, out);
+        if !p.required && p.default.is_none() {
+            out.push_str(" | None");
         }
     }
 
-    /// The return annotation of an operation (without importing anything for `None`).
-    fn returns(&self, imports: &mut Imports<'_>, op: &Operation) -> String {
+    /// Writes the return annotation of an operation (without importing anything for `None`).
+    fn returns(&'a self, imports: &mut Imports<'a>, op: &'a Operation, out: &mut String) {
         match &op.output {
-            None => "None".into(),
-            Some(o) if o.list => format!("list[{}]", imports.schema(&o.class)),
-            Some(o) => imports.schema(&o.class),
+            None => out.push_str("None"),
+            Some(o) if o.list => {
+                out.push_str("list[");
+                out.push_str(imports.schema(&o.class));
+                out.push(']');
+            }
+            Some(o) => out.push_str(imports.schema(&o.class)),
         }
     }
 
-    /// The signature shared by the Protocol method and the controller stub.
-    fn signature(&self, imports: &mut Imports<'_>, names: &OpNames<'_>) -> Signature {
-        let session = imports.sym(Sym::AsyncSession);
-        let mut params = vec!["self".to_string(), format!("session: {session}")];
-        let mut keyword: Vec<String> = names
-            .op
-            .params
-            .iter()
-            .zip(&names.params)
-            .map(|(p, name)| format!("{name}: {}", self.param_annotation(imports, p)))
-            .collect();
+    /// The signature shared by the Protocol method and the controller stub: the parameters
+    /// (`self, session: AsyncSession, *, …`) and the return annotation, as template values.
+    fn signature(&'a self, imports: &mut Imports<'a>, names: &'a OpNames<'a>, buf: &mut String) -> (Value, Value) {
+        buf.push_str("self, session: ");
+        buf.push_str(imports.sym(Sym::AsyncSession));
+        let mut star = false;
+        for (p, name) in names.op.params.iter().zip(&names.params) {
+            if !star {
+                buf.push_str(", *");
+                star = true;
+            }
+            buf.push_str(", ");
+            buf.push_str(name);
+            buf.push_str(": ");
+            self.param_annotation(imports, p, buf);
+        }
         if let Some(input) = &names.op.input {
-            keyword.push(format!("payload: {}", imports.schema(input)));
+            if !star {
+                buf.push_str(", *");
+            }
+            buf.push_str(", payload: ");
+            buf.push_str(imports.schema(input));
         }
-        if !keyword.is_empty() {
-            params.push("*".into());
-            params.extend(keyword);
-        }
-        Signature { params: params.join(", "), returns: self.returns(imports, names.op) }
+        let params = take_text(buf);
+        self.returns(imports, names.op, buf);
+        (params, take_text(buf))
     }
 
     fn format(&self, origin: &str, source: &str) -> Result<String, RenderError> {
@@ -718,13 +1075,25 @@ impl<'a> ServiceCx<'a> {
     fn protocols(&self) -> Result<String, RenderError> {
         let mut imports = Imports::new(self);
         let protocol = imports.sym(Sym::Protocol);
-        let mut domains = Vec::new();
+        let mut buf = String::new();
+        let mut doc_text = String::new();
+        let mut domains = Vec::with_capacity(self.domains.len());
         for d in &self.domains {
-            let mut methods = Vec::new();
+            let mut methods = Vec::with_capacity(d.ops.len());
             for names in &d.ops {
-                let sig = self.signature(&mut imports, names);
-                let doc = operation_doc(names.op).map(|doc| py_doc(&doc));
-                methods.push(context! { name => &names.method, params => sig.params, returns => sig.returns, doc });
+                let (params, returns) = self.signature(&mut imports, names, &mut buf);
+                let doc = if operation_doc(names.op, &mut doc_text) {
+                    push_py_doc(&mut buf, &doc_text);
+                    take_text(&mut buf)
+                } else {
+                    Value::from(())
+                };
+                methods.push(record([
+                    ("name", Value::from(&*names.method)),
+                    ("params", params),
+                    ("returns", returns),
+                    ("doc", doc),
+                ]));
             }
             let doc = py_doc(&format!(
                 "Operations of the `{}` domain.\n\nImplemented by `controllers.{}.{}`.\n",
@@ -739,7 +1108,7 @@ impl<'a> ServiceCx<'a> {
             context! {
                 banner => self.banner(None).trim_end(),
                 module_doc,
-                imports => imports.lines(),
+                imports => imports.text(),
                 protocol,
                 domains,
             },
@@ -747,7 +1116,7 @@ impl<'a> ServiceCx<'a> {
     }
 
     /// The type of `get_db`: a dependency yielding one session.
-    fn get_db_type(&self, imports: &mut Imports<'_>) -> String {
+    fn get_db_type(&'a self, imports: &mut Imports<'a>) -> String {
         let callable = imports.sym(Sym::Callable);
         let iterator = imports.sym(Sym::AsyncIterator);
         let session = imports.sym(Sym::AsyncSession);
@@ -755,7 +1124,7 @@ impl<'a> ServiceCx<'a> {
     }
 
     /// `from <shared> import events as _events`; only called when the project has events.
-    fn import_events(&self, imports: &mut Imports<'_>) {
+    fn import_events(&'a self, imports: &mut Imports<'a>) {
         if let Some((package, module)) = self.events_module.and_then(|m| m.rsplit_once('.')) {
             imports.alias(package, module, EVENTS_ALIAS);
         }
@@ -764,39 +1133,48 @@ impl<'a> ServiceCx<'a> {
     /// The type of `get_broker` (without the default): a factory of the FastStream broker once
     /// the service uses one; until then `Any`, so a service without events does not need
     /// FastStream installed, and the signature is the same either way.
-    fn get_broker_type(&self, imports: &mut Imports<'_>) -> String {
+    fn get_broker_type(&'a self, imports: &mut Imports<'a>) -> String {
         let broker = if self.uses_broker() { imports.sym(Sym::RedisBroker) } else { imports.sym(Sym::Any) };
         format!("{}[[], {broker}] | None", imports.sym(Sym::Callable))
     }
 
-    fn router(&self, d: &DomainNames<'_>) -> Result<String, RenderError> {
+    fn router(&'a self, d: &'a DomainNames<'a>) -> Result<String, RenderError> {
         let mut imports = Imports::new(self);
         let api_router = imports.sym(Sym::ApiRouter);
         let get_db = self.get_db_type(&mut imports);
         let get_broker = self.get_broker_type(&mut imports);
-        let protocol = d.protocol.clone();
-        imports.name("generated.protocols", &protocol);
+        let protocol = d.protocol.as_str();
+        imports.name("generated.protocols", protocol);
         let get_controller = format!("{}[[], {protocol}]", imports.sym(Sym::Callable));
 
-        let mut router_args = Vec::new();
+        let mut router_args = String::new();
         if !d.domain.prefix.is_empty() {
-            router_args.push(format!("prefix={}", py_str(&d.domain.prefix)));
+            router_args.push_str("prefix=");
+            push_py_str(&mut router_args, &d.domain.prefix);
+            router_args.push_str(", ");
         }
-        let tags: Vec<String> = d.domain.tags.iter().map(|t| py_str(t)).collect();
-        router_args.push(format!("tags=[{}]", tags.join(", ")));
+        router_args.push_str("tags=[");
+        for (i, tag) in d.domain.tags.iter().enumerate() {
+            if i > 0 {
+                router_args.push_str(", ");
+            }
+            push_py_str(&mut router_args, tag);
+        }
+        router_args.push(']');
 
         let mut module = RouterModule::default();
         let rest_ops: Vec<&OpNames<'_>> = d.ops.iter().filter(|o| o.op.rest.is_some()).collect();
-        let handler_names = unique_names(
-            rest_ops.iter().map(|o| (o.method.as_str(), escape_ident(&o.method, |n| FACTORY_LOCALS.contains(&n)))),
+        let handler_names = unique_idents(
+            rest_ops.iter().map(|o| (&*o.method, escaped_ident(&o.method, |n| FACTORY_LOCALS.contains(&n)))),
             |n| is_keyword(n) || method_reserved(n) || FACTORY_LOCALS.contains(&n),
         );
-        let mut handlers = Vec::new();
-        for (names, handler) in rest_ops.into_iter().zip(handler_names) {
-            handlers.push(self.handler(&mut imports, &mut module, d, names, &handler, &protocol)?);
+        let mut buf = String::new();
+        let mut handlers = Vec::with_capacity(rest_ops.len());
+        for (names, handler) in rest_ops.into_iter().zip(&handler_names) {
+            handlers.push(self.handler(&mut imports, &mut module, d, names, handler, &mut buf)?);
         }
         let module_doc = py_doc(&format!("REST routes of the `{}` domain.", d.domain.name));
-        let publishes = self.publishes(std::iter::once(d.domain));
+        let publishes = self.domain_publishes(d.domain);
         let broker_doc = if publishes {
             "`get_broker` gives the broker that the results of `publish_on_success`\n\
              operations are published through (default: `events.get_broker`); they are\n\
@@ -820,7 +1198,7 @@ impl<'a> ServiceCx<'a> {
             context! {
                 banner => self.banner(Some(d)).trim_end(),
                 module_doc,
-                imports => imports.lines(),
+                imports => imports.text(),
                 constants => module.constants,
                 checks => module.checks,
                 get_db,
@@ -829,7 +1207,7 @@ impl<'a> ServiceCx<'a> {
                 api_router,
                 protocol,
                 doc,
-                router_args => router_args.join(", "),
+                router_args,
                 handlers,
                 redis_broker,
             },
@@ -838,13 +1216,13 @@ impl<'a> ServiceCx<'a> {
 
     /// One route handler.
     fn handler(
-        &self,
-        imports: &mut Imports<'_>,
+        &'a self,
+        imports: &mut Imports<'a>,
         module: &mut RouterModule,
         d: &DomainNames<'_>,
-        names: &OpNames<'_>,
+        names: &'a OpNames<'a>,
         handler: &str,
-        protocol: &str,
+        buf: &mut String,
     ) -> Result<Value, RenderError> {
         let op = names.op;
         let rest = op.rest.as_ref().ok_or_else(|| bug(format!("operation `{}` has no REST binding", op.name)))?;
@@ -863,143 +1241,218 @@ impl<'a> ServiceCx<'a> {
             (Some(events), Some(_)) => events.publish_on_success.as_deref(),
             _ => None,
         };
-        let mut body_globals: Vec<String> =
-            response.iter().map(|r| r.split('.').next().unwrap_or(r).to_string()).collect();
-        if publish.is_some() {
-            body_globals.extend(["broker".to_string(), EVENTS_ALIAS.to_string()]);
+        let mut globals = [""; 3];
+        let mut count = 0;
+        if let Some(response) = response {
+            globals[0] = response.split('.').next().unwrap_or(response);
+            count = 1;
         }
-        let local_names = unique_names(
-            names.params.iter().map(|n| (n.as_str(), escape_ident(n, |x| body_globals.iter().any(|g| g == x)))),
-            |n| is_keyword(n) || body_globals.iter().any(|g| g == n) || METHOD_OWN.contains(&n),
-        );
-        let own = |base: &str| {
+        if publish.is_some() {
+            globals[count..count + 2].copy_from_slice(&["broker", EVENTS_ALIAS]);
+            count += 2;
+        }
+        let body_globals = &globals[..count];
+        // Without globals in the body (the common case), every parameter keeps its name.
+        let local_names: Cow<'_, [Cow<'_, str>]> = if body_globals.is_empty() {
+            Cow::Borrowed(&names.params)
+        } else {
+            Cow::Owned(unique_idents(
+                names.params.iter().map(|n| (&**n, escaped_ident(n, |x| body_globals.contains(&x)))),
+                |n| is_keyword(n) || body_globals.contains(&n) || METHOD_OWN.contains(&n),
+            ))
+        };
+        let own = |base: &'static str| -> Cow<'static, str> {
+            let taken = |name: &str| local_names.iter().any(|l| l.as_ref() == name) || body_globals.contains(&name);
+            if !taken(base) {
+                return Cow::Borrowed(base);
+            }
             let mut name = base.to_string();
-            while local_names.contains(&name) || body_globals.contains(&name) {
+            while taken(&name) {
                 name.push('_');
             }
-            name
+            Cow::Owned(name)
         };
         let (session, controller, result) = (own("session"), own("controller"), own("result"));
 
+        // The parameters.
         let annotated = imports.sym(Sym::Annotated);
-        let mut params = Vec::new();
-        let mut call = vec![session.clone()];
-        for ((p, kwarg), local) in op.params.iter().zip(&names.params).zip(&local_names) {
-            params.push(self.handler_param(imports, module, &op.name, p, local, &annotated)?);
-            call.push(format!("{kwarg}={local}"));
+        buf.push_str("*, ");
+        for (p, local) in op.params.iter().zip(local_names.iter()) {
+            self.handler_param(imports, module, &op.name, p, local, annotated, buf)?;
+            buf.push_str(", ");
         }
         if let Some(input) = &op.input {
             let body = imports.sym(Sym::Body);
-            params.push(format!("payload: {annotated}[{}, {body}()]", imports.schema(input)));
-            call.push("payload=payload".into());
+            push_all(buf, &["payload: ", annotated, "[", imports.schema(input), ", ", body, "()], "]);
         }
         let depends = imports.sym(Sym::Depends);
         let session_type = imports.sym(Sym::AsyncSession);
-        params.push(format!("{session}: {annotated}[{session_type}, {depends}(get_db, scope=\"function\")]"));
-        params.push(format!("{controller}: {annotated}[{protocol}, {depends}(new_controller)]"));
+        push_all(
+            buf,
+            &[&session, ": ", annotated, "[", session_type, ", ", depends, "(get_db, scope=\"function\")], "],
+        );
+        push_all(buf, &[&controller, ": ", annotated, "[", &d.protocol, ", ", depends, "(new_controller)]"]);
+        let params = take_text(buf);
 
-        let mut route_args = vec![py_str(path)];
-        let returns = match &response {
-            Some(response) => {
-                route_args.push(format!("status_code={}", rest.status));
-                route_args.push(format!("response_class={response}"));
-                response.clone()
-            }
+        // The route.
+        let mut digits = [0; 5];
+        let status = decimal(rest.status, &mut digits);
+        push_py_str(buf, path);
+        match response {
+            Some(response) => push_all(buf, &[", status_code=", status, ", response_class=", response]),
             None => {
-                let returns = self.returns(imports, op);
-                route_args.push(format!("response_model={returns}"));
-                route_args.push(format!("status_code={}", rest.status));
-                returns
+                buf.push_str(", response_model=");
+                self.returns(imports, op, buf);
+                push_all(buf, &[", status_code=", status]);
             }
-        };
-        route_args.push(format!("operation_id={}", py_str(&op.name)));
+        }
+        buf.push_str(", operation_id=");
+        push_py_str(buf, &op.name);
         if handler != op.name {
             // The route's name (`url_for`, and the summary FastAPI makes up) is the operation's.
-            route_args.push(format!("name={}", py_str(&op.name)));
+            buf.push_str(", name=");
+            push_py_str(buf, &op.name);
         }
-        for (key, text) in [("summary", &op.summary), ("description", &op.description)] {
+        for (key, text) in [(", summary=", &op.summary), (", description=", &op.description)] {
             if let Some(text) = text.as_deref().filter(|t| !t.trim().is_empty()) {
-                route_args.push(format!("{key}={}", py_str(text)));
+                buf.push_str(key);
+                push_py_str(buf, text);
             }
         }
-        let call = format!("{controller}.{}({})", names.method, call.join(", "));
-        let body = match (publish, &response) {
+        let route_args = take_text(buf);
+
+        let returns = match response {
+            Some(response) => Value::from(response),
+            None => {
+                self.returns(imports, op, buf);
+                take_text(buf)
+            }
+        };
+
+        // The body: the controller call, forwarding every parameter under its Protocol name.
+        let call = |buf: &mut String, prefix: &[&str]| {
+            push_all(buf, prefix);
+            push_all(buf, &[&controller, ".", &names.method, "(", &session]);
+            for (kwarg, local) in names.params.iter().zip(local_names.iter()) {
+                push_all(buf, &[", ", kwarg, "=", local]);
+            }
+            if op.input.is_some() {
+                buf.push_str(", payload=payload");
+            }
+            buf.push(')');
+        };
+        // The statements of the body, one per line at the body's indentation in the template.
+        let line = |buf: &mut String, parts: &[&str]| {
+            buf.push_str("\n        ");
+            push_all(buf, parts);
+        };
+        match (publish, response) {
             (Some(event), response) => {
                 // Committed before publishing: a consumer that reads the change back must
                 // find it. The session dependency's own commit then has nothing left to do.
-                let mut body = vec![
-                    format!("{result} = await {call}"),
-                    format!("await {session}.commit()"),
-                    format!("await {EVENTS_ALIAS}.{}({result}, broker=broker())", events::publisher_name(event)),
-                ];
-                body.push(match response {
-                    Some(response) => format!("return {response}(status_code={})", rest.status),
-                    None => format!("return {result}"),
-                });
-                body
+                call(buf, &[&result, " = await "]);
+                line(buf, &["await ", &session, ".commit()"]);
+                let publisher = events::publisher_name(event);
+                line(buf, &["await ", EVENTS_ALIAS, ".", &publisher, "(", &result, ", broker=broker())"]);
+                match response {
+                    Some(response) => line(buf, &["return ", response, "(status_code=", status, ")"]),
+                    None => line(buf, &["return ", &result]),
+                }
             }
             (None, Some(response)) => {
-                vec![format!("await {call}"), format!("return {response}(status_code={})", rest.status)]
+                call(buf, &["await "]);
+                line(buf, &["return ", response, "(status_code=", status, ")"]);
             }
-            (None, None) => vec![format!("return await {call}")],
-        };
-        Ok(context! {
-            method => rest.method.as_str().to_ascii_lowercase(),
-            route_args => route_args.join(", "),
-            name => handler,
-            params => format!("*, {}", params.join(", ")),
-            returns,
-            body,
-        })
+            (None, None) => call(buf, &["return await "]),
+        }
+        let body = take_text(buf);
+        Ok(record([
+            ("method", Value::from(http_method(rest.method))),
+            ("route_args", route_args),
+            ("name", Value::from(handler)),
+            ("params", params),
+            ("returns", returns),
+            ("body", body),
+        ]))
     }
 
-    /// A handler parameter: `name: Annotated[T, Query(...)] = default`.
+    /// Writes a handler parameter: `name: Annotated[T, Query(...)] = default`.
+    #[allow(clippy::too_many_arguments)]
     fn handler_param(
-        &self,
-        imports: &mut Imports<'_>,
+        &'a self,
+        imports: &mut Imports<'a>,
         module: &mut RouterModule,
         op_name: &str,
-        p: &Param,
+        p: &'a Param,
         local: &str,
         annotated: &str,
-    ) -> Result<String, RenderError> {
-        let ty = self.annotation(imports, &p.ty);
+        out: &mut String,
+    ) -> Result<(), RenderError> {
+        out.push_str(local);
+        out.push_str(": ");
+        out.push_str(annotated);
+        out.push('[');
+        let ty_start = out.len();
+        self.annotation(imports, &p.ty, out);
+        let ty_end = out.len();
         let optional = !p.required && p.default.is_none();
-        let full_ty = if optional { format!("{ty} | None") } else { ty.clone() };
-        let source = imports.sym(match p.source {
+        if optional {
+            out.push_str(" | None");
+        }
+        let full_ty_end = out.len();
+        out.push_str(", ");
+        out.push_str(imports.sym(match p.source {
             ParamSource::Path => Sym::Path,
             ParamSource::Query => Sym::Query,
-        });
-        let mut args = Vec::new();
+        }));
+        out.push('(');
+        let args_start = out.len();
+        let arg = |out: &mut String, key: &str| {
+            if out.len() > args_start {
+                out.push_str(", ");
+            }
+            out.push_str(key);
+            out.push('=');
+        };
         if local != p.name {
-            args.push(format!("alias={}", py_str(&p.name)));
+            arg(out, "alias");
+            push_py_str(out, &p.name);
         }
         let c = &p.constraints;
         for (key, bound) in [("ge", c.ge), ("gt", c.gt), ("le", c.le), ("lt", c.lt)] {
             if let Some(n) = bound {
-                args.push(format!("{key}={}", py_number(n)));
+                arg(out, key);
+                match n {
+                    Number::Int(i) => {
+                        let _ = write!(out, "{i}");
+                    }
+                    Number::Float(f) => out.push_str(&py_float(f)),
+                }
             }
         }
         for (key, len) in [("min_length", c.min_length), ("max_length", c.max_length)] {
             if let Some(n) = len {
-                args.push(format!("{key}={n}"));
+                arg(out, key);
+                let _ = write!(out, "{n}");
             }
         }
         let mut validator = None;
         if let Some(pattern) = &c.pattern {
             if regex_syntax::Parser::new().parse(pattern).is_ok() {
-                args.push(format!("pattern={}", py_regex(pattern)));
+                arg(out, "pattern");
+                out.push_str(&py_regex(pattern));
             } else {
                 // Pydantic compiles `pattern` with Rust's `regex`, which has no look-around or
                 // back-references: FastAPI would fail when the route is created. Python's `re`
                 // checks it instead; the schema still shows the pattern.
-                args.push(format!("json_schema_extra={{\"pattern\": {}}}", py_str(pattern)));
+                arg(out, "json_schema_extra");
+                let _ = write!(out, "{{\"pattern\": {}}}", py_str(pattern));
                 let check = module.name(&format!("_check_{}_{}", op_name, p.name).to_lowercase());
                 let re = imports.module("re");
                 let (test, value_ty) = if optional {
-                    ("value is not None and ".to_string(), full_ty.clone())
+                    ("value is not None and ", &out[ty_start..full_ty_end])
                 } else {
-                    (String::new(), ty.clone())
+                    ("", &out[ty_start..ty_end])
                 };
                 module.checks.push(format!(
                     "def {check}(value: {value_ty}) -> {value_ty}:\n    {}\n    if {test}{re}.search({}, value) is None:\n        raise ValueError({})\n    return value",
@@ -1011,35 +1464,41 @@ impl<'a> ServiceCx<'a> {
             }
         }
         if let Some(description) = p.description.as_deref().filter(|d| !d.trim().is_empty()) {
-            args.push(format!("description={}", py_str(description)));
+            arg(out, "description");
+            push_py_str(out, description);
         }
-        let mut metadata = format!("{source}({})", args.join(", "));
+        out.push(')');
         if let Some(validator) = validator {
-            metadata = format!("{metadata}, {validator}");
+            out.push_str(", ");
+            out.push_str(&validator);
         }
-        let mut out = format!("{local}: {annotated}[{full_ty}, {metadata}]");
+        out.push(']');
         if let Some(default) = &p.default {
             let value = self
                 .default_value(imports, &p.ty, default)
                 .map_err(|e| bug(format!("default of parameter `{}` of `{op_name}`: {e}", p.name)))?;
-            let value = match value {
-                Literal::Inline(text) => text,
+            out.push_str(" = ");
+            match value {
+                Literal::Inline(text) => out.push_str(&text),
                 Literal::Constant(text) => {
                     let name = module.name(&format!("_{}_{}_default", op_name, p.name).to_uppercase());
-                    module.constants.push(format!("{name}: {ty} = {text}"));
-                    name
+                    module.constants.push(format!("{name}: {} = {text}", &out[ty_start..ty_end]));
+                    out.push_str(&name);
                 }
-            };
-            out.push_str(" = ");
-            out.push_str(&value);
+            }
         } else if optional {
             out.push_str(" = None");
         }
-        Ok(out)
+        Ok(())
     }
 
     /// A parameter default as a Python value of type `ty`.
-    fn default_value(&self, imports: &mut Imports<'_>, ty: &TypeRef, value: &JsonValue) -> Result<Literal, String> {
+    fn default_value(
+        &'a self,
+        imports: &mut Imports<'a>,
+        ty: &'a TypeRef,
+        value: &JsonValue,
+    ) -> Result<Literal, String> {
         let mismatch = || format!("{value} does not fit {ty:?}");
         Ok(match (ty, value) {
             (TypeRef::Primitive(p), value) => self.primitive_value(imports, *p, value).ok_or_else(mismatch)?,
@@ -1058,7 +1517,7 @@ impl<'a> ServiceCx<'a> {
         })
     }
 
-    fn primitive_value(&self, imports: &mut Imports<'_>, p: Primitive, value: &JsonValue) -> Option<Literal> {
+    fn primitive_value(&'a self, imports: &mut Imports<'a>, p: Primitive, value: &JsonValue) -> Option<Literal> {
         Some(match (p, value) {
             (Primitive::Int, JsonValue::Number(n)) => Literal::Inline(py_integer(n)?),
             (Primitive::Float, JsonValue::Number(n)) => Literal::Inline(py_float(n.as_f64()?)),
@@ -1066,9 +1525,9 @@ impl<'a> ServiceCx<'a> {
             (Primitive::Bool, JsonValue::Bool(b)) => Literal::Inline(if *b { "True" } else { "False" }.into()),
             (Primitive::Decimal, JsonValue::Number(n)) => {
                 let text = py_integer(n).unwrap_or_else(|| n.to_string());
-                Literal::Inline(py_decimal(&imports.sym(Sym::Decimal), &text))
+                Literal::Inline(py_decimal(imports.sym(Sym::Decimal), &text))
             }
-            (Primitive::Decimal, JsonValue::String(s)) => Literal::Inline(py_decimal(&imports.sym(Sym::Decimal), s)),
+            (Primitive::Decimal, JsonValue::String(s)) => Literal::Inline(py_decimal(imports.sym(Sym::Decimal), s)),
             (Primitive::Date, JsonValue::String(s)) => {
                 let mut parts = s.splitn(3, '-').map(|part| part.parse::<u32>().ok());
                 let (year, month, day) = (parts.next()??, parts.next()??, parts.next()??);
@@ -1084,7 +1543,7 @@ impl<'a> ServiceCx<'a> {
         })
     }
 
-    fn registry(&self) -> Result<String, RenderError> {
+    fn registry(&'a self) -> Result<String, RenderError> {
         let mut imports = Imports::new(self);
         let api_router = imports.sym(Sym::ApiRouter);
         let get_db = self.get_db_type(&mut imports);
@@ -1103,7 +1562,7 @@ impl<'a> ServiceCx<'a> {
             context! {
                 banner => self.banner(None).trim_end(),
                 module_doc,
-                imports => imports.lines(),
+                imports => imports.text(),
                 get_db,
                 get_broker,
                 api_router,
@@ -1115,21 +1574,20 @@ impl<'a> ServiceCx<'a> {
 
     /// The `<domain>_controller` keyword arguments of the registry and the app; with
     /// `defaults`, also the router module and the default controller class of each domain.
-    fn factory_kwargs(&self, imports: &mut Imports<'_>, defaults: bool) -> Vec<Value> {
+    fn factory_kwargs(&'a self, imports: &mut Imports<'a>, defaults: bool) -> Vec<Value> {
         let callable = imports.sym(Sym::Callable);
         self.domains
             .iter()
             .map(|d| {
                 imports.name("generated.protocols", &d.protocol);
-                let routes = format!("{}_routes", d.domain.name);
                 if defaults {
-                    imports.alias("generated.routers", &d.module, &routes);
-                    imports.name(&format!("controllers.{}", d.module), &d.controller);
+                    imports.alias("generated.routers", &d.module, &d.routes);
+                    imports.name(&d.controllers_module, &d.controller);
                 }
                 context! {
                     kwarg => format!("{}_controller", d.domain.name),
                     factory => format!("{callable}[[], {}]", d.protocol),
-                    routes,
+                    routes => &d.routes,
                     controller => &d.controller,
                 }
             })
@@ -1159,7 +1617,7 @@ impl<'a> ServiceCx<'a> {
         (openapi_tags, description)
     }
 
-    fn app(&self) -> Result<String, RenderError> {
+    fn app(&'a self) -> Result<String, RenderError> {
         let mut imports = Imports::new(self);
         let fastapi = imports.sym(Sym::FastApi);
         let get_db = self.get_db_type(&mut imports);
@@ -1210,7 +1668,7 @@ impl<'a> ServiceCx<'a> {
             context! {
                 banner => self.banner(None).trim_end(),
                 module_doc,
-                imports => imports.lines(),
+                imports => imports.text(),
                 fastapi,
                 get_db,
                 get_broker,
@@ -1226,15 +1684,16 @@ impl<'a> ServiceCx<'a> {
         )
     }
 
-    fn controller(&self, d: &DomainNames<'_>) -> Result<String, RenderError> {
+    fn controller(&'a self, d: &'a DomainNames<'a>) -> Result<String, RenderError> {
         let mut imports = Imports::new(self);
         imports.name("generated.protocols", &d.protocol);
+        let mut buf = String::new();
         let methods: Vec<Value> = d
             .ops
             .iter()
             .map(|names| {
-                let sig = self.signature(&mut imports, names);
-                context! { name => &names.method, params => sig.params, returns => sig.returns }
+                let (params, returns) = self.signature(&mut imports, names, &mut buf);
+                record([("name", Value::from(&*names.method)), ("params", params), ("returns", returns)])
             })
             .collect();
         let module_doc = py_doc(&format!("The business logic of the `{}` domain.", d.domain.name));
@@ -1250,7 +1709,7 @@ impl<'a> ServiceCx<'a> {
             context! {
                 header => SCAFFOLD_HEADER,
                 module_doc,
-                imports => imports.lines(),
+                imports => imports.text(),
                 controller => &d.controller,
                 protocol => &d.protocol,
                 doc,
@@ -1352,15 +1811,28 @@ impl Literal {
     }
 }
 
-/// The docstring text of an operation: summary, then description.
-fn operation_doc(op: &Operation) -> Option<String> {
-    let parts: Vec<&str> = [&op.summary, &op.description]
-        .into_iter()
-        .flatten()
-        .map(|s| s.as_str())
-        .filter(|s| !s.trim().is_empty())
-        .collect();
-    (!parts.is_empty()).then(|| parts.join("\n\n"))
+/// Writes the docstring text of an operation (summary, then description) to `out`, replacing
+/// what it held; false when the operation has neither.
+fn operation_doc(op: &Operation, out: &mut String) -> bool {
+    out.clear();
+    for text in [&op.summary, &op.description].into_iter().flatten().filter(|s| !s.trim().is_empty()) {
+        if !out.is_empty() {
+            out.push_str("\n\n");
+        }
+        out.push_str(text);
+    }
+    !out.is_empty()
+}
+
+/// The decorator of a route for an HTTP method (`router.get`…).
+fn http_method(method: Method) -> &'static str {
+    match method {
+        Method::Get => "get",
+        Method::Post => "post",
+        Method::Put => "put",
+        Method::Patch => "patch",
+        Method::Delete => "delete",
+    }
 }
 
 fn bug(message: String) -> RenderError {

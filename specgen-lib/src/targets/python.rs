@@ -32,6 +32,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt::{self, Write as _};
 use std::sync::OnceLock;
 
+use minijinja::value::ValueKind;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use ruff_python_formatter::{format_module_source, PyFormatOptions};
 
@@ -191,6 +192,13 @@ pub fn environment() -> &'static Environment<'static> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|_| AutoEscape::None);
+        // Strings (nearly every value the templates print) are written as they are, which is
+        // what the default formatter writes without auto-escaping, minus the `fmt` machinery
+        // it goes through; anything else goes to the default formatter.
+        env.set_formatter(|out, state, value| match value.kind() {
+            ValueKind::String => out.write_str(value.as_str().unwrap_or_default()).map_err(minijinja::Error::from),
+            _ => minijinja::escape_formatter(out, state, value),
+        });
         let mut syntax = minijinja::syntax::SyntaxConfig::builder();
         syntax.trim_blocks(true).lstrip_blocks(true).keep_trailing_newline(true);
         env.set_syntax(syntax.build().expect("the default delimiters are valid"));
@@ -639,7 +647,8 @@ impl Body<'_> {
 
 /// True for a hard keyword of Python.
 pub fn is_keyword(name: &str) -> bool {
-    KEYWORDS.binary_search(&name).is_ok()
+    // Every keyword has 2 to 8 bytes: most names are rejected without a search.
+    (2..=8).contains(&name.len()) && KEYWORDS.binary_search(&name).is_ok()
 }
 
 /// Turns any string into a valid, non-private Python identifier: every character outside
@@ -648,6 +657,9 @@ pub fn is_keyword(name: &str) -> bool {
 /// `StrEnum` as a non-member), an empty result becomes `field` and a leading digit gets an `f_`
 /// prefix. Keywords are *not* handled here.
 pub fn sanitize_ident(name: &str) -> String {
+    if is_sanitized_ident(name) {
+        return name.to_string();
+    }
     let replaced: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
     let trimmed = replaced.trim_start_matches('_');
     if trimmed.is_empty() {
@@ -673,6 +685,15 @@ pub fn escape_ident(name: &str, reserved: impl Fn(&str) -> bool) -> String {
         ident.push('_');
     }
     ident
+}
+
+/// [`escape_ident`], borrowing `name` when it needs no escaping (the common case).
+pub fn escaped_ident<'n>(name: &'n str, reserved: impl Fn(&str) -> bool) -> Cow<'n, str> {
+    if is_sanitized_ident(name) && !is_keyword(name) && !reserved(name) {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(escape_ident(name, reserved))
+    }
 }
 
 /// The Python attribute / parameter name for a spec name (the `py_ident` filter): a valid
@@ -711,27 +732,51 @@ pub fn py_enum_member(value: &str) -> String {
     escape_ident(value, |n| ENUM_RESERVED.contains(&n) || STR_METHODS.binary_search(&n).is_ok())
 }
 
-/// Resolves clashes among escaped names, deterministically: names that needed no escaping keep
-/// them; the others, in order, get `_` appended until unique and not `taken_elsewhere`.
+/// Resolves clashes among escaped names, deterministically: names that needed no escaping
+/// keep them; the others, in order, get `_` appended until unique and not `taken_elsewhere`.
 pub fn unique_names<'n>(
     names: impl Iterator<Item = (&'n str, String)>,
     taken_elsewhere: impl Fn(&str) -> bool,
 ) -> Vec<String> {
-    let names: Vec<(&str, String)> = names.collect();
-    let mut taken: BTreeSet<String> =
-        names.iter().filter(|(orig, esc)| orig == esc).map(|(_, esc)| esc.clone()).collect();
-    names
+    unique_idents(names.map(|(orig, esc)| (orig, Cow::Owned(esc))), taken_elsewhere)
         .into_iter()
-        .map(|(orig, mut esc)| {
-            if orig != esc {
-                while taken.contains(&esc) || taken_elsewhere(&esc) {
-                    esc.push('_');
-                }
-                taken.insert(esc.clone());
-            }
-            esc
-        })
+        .map(Cow::into_owned)
         .collect()
+}
+
+/// [`unique_names`] of names escaped by [`escaped_ident`]: names that needed no escaping stay
+/// borrowed, and a group in which nothing was escaped (the common case) is returned as it is.
+pub fn unique_idents<'n>(
+    names: impl Iterator<Item = (&'n str, Cow<'n, str>)>,
+    taken_elsewhere: impl Fn(&str) -> bool,
+) -> Vec<Cow<'n, str>> {
+    let mut out: Vec<Cow<'n, str>> = Vec::with_capacity(names.size_hint().0);
+    // The positions of the names that were escaped (rarely any).
+    let mut escaped = Vec::new();
+    for (orig, esc) in names {
+        if orig != esc.as_ref() {
+            escaped.push(out.len());
+        }
+        out.push(esc);
+    }
+    if escaped.is_empty() {
+        return out;
+    }
+    let mut taken: BTreeSet<String> = out
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| escaped.binary_search(i).is_err())
+        .map(|(_, name)| name.to_string())
+        .collect();
+    for i in escaped {
+        let mut esc = std::mem::take(&mut out[i]).into_owned();
+        while taken.contains(&esc) || taken_elsewhere(&esc) {
+            esc.push('_');
+        }
+        taken.insert(esc.clone());
+        out[i] = Cow::Owned(esc);
+    }
+    out
 }
 
 /// The member names of an enum with these values, as `schemas.py` spells them: [`py_enum_member`],
@@ -806,14 +851,27 @@ pub fn py_str(s: &str) -> String {
 
 /// Appends [`py_str`] of `s` to `out`.
 pub fn push_py_str(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            c => push_escaped(out, c),
+    if s.bytes().all(is_plain_ascii) {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
+    // Runs of characters that need no escape are copied whole.
+    let mut plain = 0;
+    for (i, c) in s.char_indices() {
+        if c == '"' || c == '\\' || needs_escape(c) {
+            out.push_str(&s[plain..i]);
+            match c {
+                '"' => out.push_str("\\\""),
+                '\n' => out.push_str("\\n"),
+                c => push_escaped(out, c),
+            }
+            plain = i + c.len_utf8();
         }
     }
+    out.push_str(&s[plain..]);
     out.push('"');
 }
 
@@ -836,18 +894,35 @@ pub fn py_regex(pattern: &str) -> String {
 /// Ruff's docstring normalisation (indentation, trailing whitespace of each line) then applies,
 /// exactly as it would to a hand-written docstring.
 pub fn py_doc(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len() + 6);
+    push_py_doc(&mut out, s);
+    out
+}
+
+/// Appends [`py_doc`] of `s` to `out`.
+pub fn push_py_doc(out: &mut String, s: &str) {
+    out.reserve(s.len() + 6);
     out.push_str("\"\"\"");
-    for (i, &c) in chars.iter().enumerate() {
-        match c {
-            '"' if i == 0 || chars.get(i + 1).is_none_or(|&next| next == '"') => out.push_str("\\\""),
-            '\n' => out.push('\n'),
-            c => push_escaped(&mut out, c),
+    if s.bytes().all(|b| is_plain_ascii(b) || b == b'\n') {
+        out.push_str(s);
+        out.push_str("\"\"\"");
+        return;
+    }
+    // Runs of characters that need no escape are copied whole.
+    let mut plain = 0;
+    for (i, c) in s.char_indices() {
+        let closes = c == '"' && (i == 0 || s[i + 1..].chars().next().is_none_or(|next| next == '"'));
+        if closes || c == '\\' || (c != '\n' && needs_escape(c)) {
+            out.push_str(&s[plain..i]);
+            match c {
+                '"' => out.push_str("\\\""),
+                c => push_escaped(out, c),
+            }
+            plain = i + c.len_utf8();
         }
     }
+    out.push_str(&s[plain..]);
     out.push_str("\"\"\"");
-    out
 }
 
 /// Pushes `c` onto a Python string literal body, escaped if it has to be. `"` and `\n` are the
@@ -859,22 +934,32 @@ fn push_escaped(out: &mut String, c: char) {
         '\t' => out.push_str("\\t"),
         c if needs_escape(c) => {
             let code = c as u32;
-            if code <= 0xff {
-                out.push_str(&format!("\\x{code:02x}"));
+            let written = if code <= 0xff {
+                write!(out, "\\x{code:02x}")
             } else if code <= 0xffff {
-                out.push_str(&format!("\\u{code:04x}"));
+                write!(out, "\\u{code:04x}")
             } else {
-                out.push_str(&format!("\\U{code:08x}"));
-            }
+                write!(out, "\\U{code:08x}")
+            };
+            written.expect("writing to a String cannot fail");
         }
         c => out.push(c),
     }
+}
+
+/// True for an ASCII byte that any string literal holds as it is: printable, no quote, no
+/// backslash.
+fn is_plain_ascii(b: u8) -> bool {
+    (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\'
 }
 
 /// Characters that must not appear raw in a string literal: C0/C1 controls (including line
 /// breaks other than `\n`, which Python or editors treat as line ends), Unicode line/paragraph
 /// separators, zero-width and bidirectional formatting characters ("trojan source"), and BOMs.
 fn needs_escape(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_control();
+    }
     c.is_control()
         || matches!(
             c,
@@ -1043,6 +1128,7 @@ pub(super) mod tests {
         for list in [KEYWORDS, SHADOWED_BUILTINS, BASEMODEL_ATTRIBUTES, STR_METHODS] {
             assert!(list.windows(2).all(|pair| pair[0] < pair[1]), "{list:?}");
         }
+        assert!(KEYWORDS.iter().all(|k| (2..=8).contains(&k.len()) && is_keyword(k)));
     }
 
     #[test]

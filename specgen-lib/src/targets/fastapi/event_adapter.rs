@@ -41,8 +41,8 @@ const TAKEN: &[&str] = &[
     "stream",
 ];
 
-impl ServiceCx<'_> {
-    pub(super) fn event_adapter(&self) -> Result<String, RenderError> {
+impl<'a> ServiceCx<'a> {
+    pub(super) fn event_adapter(&'a self) -> Result<String, RenderError> {
         let mut imports = Imports::new(self);
         for (module, name) in [
             ("collections.abc", "Awaitable"),
@@ -74,7 +74,7 @@ impl ServiceCx<'_> {
                 continue;
             }
             imports.name("generated.protocols", &d.protocol);
-            imports.name(&format!("controllers.{}", d.module), &d.controller);
+            imports.name(&d.controllers_module, &d.controller);
             let kwarg = format!("{}_controller", d.domain.name);
             let factory_local = format!("new_{}", d.domain.name);
             taken.insert(kwarg.clone());
@@ -161,7 +161,7 @@ impl ServiceCx<'_> {
             context! {
                 banner => self.banner(None).trim_end(),
                 module_doc,
-                imports => imports.lines(),
+                imports => imports.text(),
                 service => py_str(&self.service.name),
                 builders => builders.into_iter().map(|(_, b)| b).collect::<Vec<_>>(),
                 get_db,
