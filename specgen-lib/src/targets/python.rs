@@ -255,14 +255,63 @@ pub const NOQA_LONG_LINES: &str = "# ruff: noqa: E501, RUF100";
 
 /// Adds [`NOQA_LONG_LINES`] under the first line when a line is longer than ruff's limit
 /// (bytes, an upper bound of the display width).
-pub fn exempt_long_lines(text: String) -> String {
-    if !text.lines().any(|line| line.len() > LINE_LENGTH) {
+pub fn exempt_long_lines(mut text: String) -> String {
+    if !has_long_line(&text) {
         return text;
     }
-    match text.split_once('\n') {
-        Some((first, rest)) => format!("{first}\n{NOQA_LONG_LINES}\n{rest}"),
-        None => format!("{text}\n{NOQA_LONG_LINES}\n"),
+    match text.find('\n') {
+        Some(end) => {
+            text.insert(end + 1, '\n');
+            text.insert_str(end + 1, NOQA_LONG_LINES);
+        }
+        None => {
+            text.push('\n');
+            text.push_str(NOQA_LONG_LINES);
+            text.push('\n');
+        }
     }
+    text
+}
+
+/// Whether one of the lines of `text` (as [`str::lines`] splits them: at `\n`, a `\r` before it
+/// dropped) is longer than [`LINE_LENGTH`] bytes. The line breaks are found eight bytes at a
+/// time: this looks at every byte of every file the templates write.
+fn has_long_line(text: &str) -> bool {
+    const LOW_BITS: u64 = u64::from_ne_bytes([0x7f; 8]);
+    const LINE_BREAKS: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    let bytes = text.as_bytes();
+    let mut line_start = 0;
+    let long = |start: usize, line_break: usize| {
+        let line = &bytes[start..line_break];
+        line.len() > LINE_LENGTH && line.strip_suffix(b"\r").unwrap_or(line).len() > LINE_LENGTH
+    };
+    let mut words = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for word in &mut words {
+        // A byte of `zeros` is 0 where the word has a line break: its high bit is set in
+        // `breaks` (exactly: no carry crosses bytes).
+        let zeros = u64::from_le_bytes(word.try_into().expect("eight bytes")) ^ LINE_BREAKS;
+        let mut breaks = !(((zeros & LOW_BITS) + LOW_BITS) | zeros) & !LOW_BITS;
+        while breaks != 0 {
+            let at = offset + breaks.trailing_zeros() as usize / 8;
+            if long(line_start, at) {
+                return true;
+            }
+            line_start = at + 1;
+            breaks &= breaks - 1;
+        }
+        offset += 8;
+    }
+    for (k, &byte) in words.remainder().iter().enumerate() {
+        if byte == b'\n' {
+            if long(line_start, offset + k) {
+                return true;
+            }
+            line_start = offset + k + 1;
+        }
+    }
+    // The last line, when no line break ends it (it keeps a `\r`).
+    bytes.len() - line_start > LINE_LENGTH
 }
 
 /// Formats Python source exactly as `ruff format` (default settings: line length 88, 4 spaces,
@@ -1190,6 +1239,29 @@ pub(super) mod tests {
         w.blank_line();
         w.statement(Level::Body, format_args!("quoted: str = {}", py_str("say \"hi\"")));
         w
+    }
+
+    /// `exempt_long_lines` finds long lines a word at a time: as `str::lines` would, whatever
+    /// the line breaks (`\r\n`, a `\r` alone, none at the end) and the lengths around the limit.
+    #[test]
+    fn long_lines_are_found_as_str_lines_splits_them() {
+        let mut rng = Rng(0x10e5);
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..rng.below(6) {
+                let len = [0, 1, 7, 8, 9, 86, 87, 88, 89, 90, 200][rng.below(11)];
+                text.push_str(&"x".repeat(len));
+                text.push_str(["\n", "\r\n", "\r", "é\n", ""][rng.below(5)]);
+            }
+            let expected = text.lines().any(|line| line.len() > LINE_LENGTH);
+            assert_eq!(has_long_line(&text), expected, "{text:?}");
+            let exempted = exempt_long_lines(text.clone());
+            match text.split_once('\n') {
+                _ if !expected => assert_eq!(exempted, text),
+                Some((first, rest)) => assert_eq!(exempted, format!("{first}\n{NOQA_LONG_LINES}\n{rest}")),
+                None => assert_eq!(exempted, format!("{text}\n{NOQA_LONG_LINES}\n")),
+            }
+        }
     }
 
     #[test]

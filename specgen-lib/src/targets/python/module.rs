@@ -1,9 +1,8 @@
 //! [`layout_module`]: a whole module, as a template rendered it, in ruff's layout, line by line.
 
 use std::borrow::Cow;
-use std::str::Split;
 
-use super::layout::{layout_long_item, layout_long_statement};
+use super::layout::{layout_long_item, layout_long_line, skip_to, ByteSet, Outline, Recorded};
 use super::{assert_same_text, format_python, RenderError, LINE_LENGTH};
 
 #[cfg(test)]
@@ -71,10 +70,10 @@ impl Module {
             docstring_next: true,
             blank_lines: 0,
         };
-        // Split at `\n` only: a carriage return is left for `scan` to refuse.
-        let mut lines = source.split('\n');
-        while let Some(raw) = lines.next() {
-            let line = scan(raw, State::default())?;
+        let mut lines = Lines { source, next: Some(0), outline: Outline::default() };
+        while let Some(start) = lines.next {
+            let line = scan(source, start, State::default(), &mut lines.outline)?;
+            lines.next = line.next;
             let code = line.text.trim_end();
             let indent = code.len() - code.trim_start_matches(' ').len();
             if code.is_empty() {
@@ -91,7 +90,13 @@ impl Module {
             if code[indent..].starts_with('#') {
                 module.comment(code)?;
             } else if line.end == State::default() {
-                module.statement(code, indent, line.comment)?;
+                // The outline the scan recorded is that of the statement when the scan did not
+                // change its text.
+                let recorded = match line.text {
+                    Cow::Borrowed(_) => Some(Recorded { outline: &lines.outline, start: start + indent }),
+                    Cow::Owned(_) => None,
+                };
+                module.statement(code, indent, line.comment, recorded)?;
             } else if line.end.depth == 0 {
                 module.string_statement(&line.text, indent, line.end, &mut lines)?;
             } else {
@@ -114,7 +119,7 @@ impl Module {
 
     /// A statement on one line, `code` with its indentation of `indent` spaces; `comment`: it
     /// ends with a comment.
-    fn statement(&mut self, code: &str, indent: usize, comment: bool) -> Option<()> {
+    fn statement(&mut self, code: &str, indent: usize, comment: bool, recorded: Option<Recorded<'_>>) -> Option<()> {
         let statement = &code[indent..];
         let header = statement.ends_with(':') && is_definition(statement);
         let docstring = std::mem::replace(&mut self.docstring_next, header);
@@ -127,23 +132,18 @@ impl Module {
         if code.len() <= LINE_LENGTH {
             self.push_line(code);
         } else {
-            layout_long_statement(&mut self.out, &code[..indent], statement)?;
+            // A line of the module: no line break in it.
+            layout_long_line(&mut self.out, &code[..indent], statement, recorded)?;
         }
         Some(())
     }
 
     /// A statement that is a triple-quoted string spanning several lines, from `first` (a
     /// line indented by `indent` spaces that leaves the scan in `state`) and the lines after it.
-    fn string_statement(
-        &mut self,
-        first: &str,
-        indent: usize,
-        mut state: State,
-        lines: &mut Split<'_, char>,
-    ) -> Option<()> {
+    fn string_statement(&mut self, first: &str, indent: usize, mut state: State, lines: &mut Lines<'_>) -> Option<()> {
         let mut literal = first[indent..].to_string();
         while state.in_string {
-            let line = scan(lines.next()?, state)?;
+            let line = lines.scan_next(state)?;
             literal.push('\n');
             literal.push_str(&line.text);
             state = line.end;
@@ -171,7 +171,7 @@ impl Module {
     /// A statement whose brackets span several lines, written in its final layout by the
     /// template: from `first` (a line indented by `indent` spaces) and the lines after it,
     /// until the brackets close.
-    fn bracketed(&mut self, first: Line<'_>, indent: usize, lines: &mut Split<'_, char>) -> Option<()> {
+    fn bracketed(&mut self, first: Line<'_>, indent: usize, lines: &mut Lines<'_>) -> Option<()> {
         let code = first.text.trim_end();
         if first.comment || first.end.in_string || code.len() > LINE_LENGTH {
             return None;
@@ -180,7 +180,7 @@ impl Module {
         self.push_line(code);
         let mut state = first.end;
         while state.depth > 0 {
-            let line = scan(lines.next()?, state)?;
+            let line = lines.scan_next(state)?;
             let code = line.text.trim_end();
             let content = code.trim_start_matches(' ');
             if content.starts_with('#') {
@@ -299,129 +299,206 @@ struct Line<'s> {
     end: State,
     /// Whether the line has a comment.
     comment: bool,
+    /// Where the next line starts in the module: after the line break that ends this line;
+    /// `None` for the last line, which ends the module.
+    next: Option<usize>,
 }
 
-/// The bytes [`scan`] looks at; it skips the others (names, numbers, operators, spaces).
-const SIGNIFICANT: [bool; 256] = {
-    let mut table = [false; 256];
-    let significant = b"#\\()[]{}\"'\t\r\x0c";
-    let mut i = 0;
-    while i < significant.len() {
-        table[significant[i] as usize] = true;
-        i += 1;
-    }
-    table
-};
+/// The physical lines of a module, as `source.split('\n')` would give them: split at `\n` only
+/// (a carriage return is left for [`scan`] to refuse), found while scanning them.
+struct Lines<'s> {
+    source: &'s str,
+    /// Where the next line starts; `None` after the last line.
+    next: Option<usize>,
+    /// The outline of the line scanned last (see [`scan`]).
+    outline: Outline,
+}
 
-/// Scans `line` (without its line break) from `state`, requoting its string literals as ruff
-/// does. `None` for what is not handled here: a backslash continuing the line, a string with a
-/// prefix other than `r` or `f`, a triple-quoted string in single quotes, an f-string with quotes
-/// or backslashes in it, an escape sequence in a case ruff changes.
-fn scan(line: &str, mut state: State) -> Option<Line<'_>> {
-    let bytes = line.as_bytes();
-    let mut requoted: Option<String> = None;
-    let mut copied = 0;
-    let mut comment = false;
-    let mut i = 0;
-    if state.in_string {
-        match triple_quote_end(bytes, 0)? {
-            Some(end) => {
-                i = end;
-                state.in_string = false;
-            }
-            None => return Some(Line { text: Cow::Borrowed(line), end: state, comment }),
-        }
+impl<'s> Lines<'s> {
+    /// The next line, scanned from `state`; `None` after the last line, or when [`scan`]
+    /// refuses the line.
+    fn scan_next(&mut self, state: State) -> Option<Line<'s>> {
+        let line = scan(self.source, self.next?, state, &mut self.outline)?;
+        self.next = line.next;
+        Some(line)
     }
-    while i < bytes.len() {
-        if !SIGNIFICANT[usize::from(bytes[i])] {
-            i += 1;
-            continue;
-        }
-        match bytes[i] {
-            b'#' => {
-                comment = true;
-                break;
+}
+
+/// The bytes [`scan`] looks at; it skips the others (names, numbers, operators, spaces). Commas
+/// are for the [`Outline`].
+const SIGNIFICANT: ByteSet = ByteSet::EMPTY.with(b"\n#\\()[]{}\"'\t\r\x0c,");
+
+/// The bytes the text of a one-line string literal is scanned for: its end, escapes, the other
+/// kind of quote (which may need escaping in other quotes), the end of the line, and what ruff
+/// counts or rewrites otherwise.
+const IN_STRING: ByteSet = ByteSet::EMPTY.with(b"\n\"'\\\t\r\x0c");
+
+/// The bytes the text of a triple-quoted string is scanned for.
+const IN_TRIPLE_QUOTES: ByteSet = ByteSet::EMPTY.with(b"\n\"\\\t\r\x0c");
+
+/// A line break.
+const LINE_BREAK: ByteSet = ByteSet::EMPTY.with(b"\n");
+
+/// Where a triple-quoted string ends, as far as one line goes.
+enum TripleQuoted {
+    /// It ends on the line: the offset after its closing quotes.
+    Closed(usize),
+    /// It goes on after the line, which ends at this offset.
+    Open(usize),
+}
+
+/// Scans the line of `source` that starts at `start`, from `state`, requoting its string
+/// literals as ruff does, and records its outline in `outline` (its bracket pairs from `state`'s
+/// depth; offsets in `source`): what a long line is laid out from. `None` for what is not
+/// handled here: a backslash continuing the line, a string with a prefix other than `r` or `f`,
+/// a triple-quoted string in single quotes, an f-string with quotes or backslashes in it, an
+/// escape sequence in a case ruff changes.
+fn scan<'s>(source: &'s str, start: usize, mut state: State, outline: &mut Outline) -> Option<Line<'s>> {
+    let bytes = source.as_bytes();
+    outline.start();
+    let mut requoted: Option<String> = None;
+    let mut copied = start;
+    let mut comment = false;
+    let mut i = start;
+    let end = 'line: {
+        if state.in_string {
+            match triple_quote_end(bytes, start)? {
+                TripleQuoted::Closed(after) => {
+                    i = after;
+                    state.in_string = false;
+                }
+                TripleQuoted::Open(end) => break 'line end,
             }
-            // A backslash continuing the line; tabs, form feeds and carriage returns, which ruff
-            // counts (or rewrites) in ways not followed here.
-            b'\\' | b'\t' | b'\r' | b'\x0c' => return None,
-            b'(' | b'[' | b'{' => state.depth += 1,
-            b')' | b']' | b'}' => state.depth = state.depth.checked_sub(1)?,
-            quote @ (b'"' | b'\'') => {
-                let prefix_len =
-                    bytes[..i].iter().rev().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
-                let prefix = &line[i - prefix_len..i];
-                if bytes[i..].starts_with(&[quote; 3]) {
-                    if quote != b'"' || !prefix.is_empty() {
-                        return None;
+        }
+        loop {
+            i = skip_to(bytes, i, &SIGNIFICANT);
+            let Some(&byte) = bytes.get(i) else { break 'line i };
+            match byte {
+                b'\n' => break 'line i,
+                b',' if state.depth == 1 => outline.comma(bytes, i),
+                b'#' => {
+                    comment = true;
+                    break 'line skip_to(bytes, i, &LINE_BREAK);
+                }
+                // A backslash continuing the line; tabs, form feeds and carriage returns, which
+                // ruff counts (or rewrites) in ways not followed here.
+                b'\\' | b'\t' | b'\r' | b'\x0c' => return None,
+                b'(' | b'[' | b'{' => {
+                    if state.depth == 0 {
+                        outline.open(i);
                     }
-                    match triple_quote_end(bytes, i + 3)? {
-                        Some(end) => i = end,
-                        None => {
-                            state.in_string = true;
-                            break;
+                    state.depth += 1;
+                }
+                b')' | b']' | b'}' => {
+                    state.depth = state.depth.checked_sub(1)?;
+                    if state.depth == 0 {
+                        outline.close(i);
+                    }
+                }
+                quote @ (b'"' | b'\'') => {
+                    let prefix_len =
+                        bytes[start..i].iter().rev().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
+                    let prefix = &source[i - prefix_len..i];
+                    if bytes[i..].starts_with(&[quote; 3]) {
+                        if quote != b'"' || !prefix.is_empty() {
+                            return None;
                         }
+                        // One literal here, three for the layout's scans.
+                        outline.spoil();
+                        match triple_quote_end(bytes, i + 3)? {
+                            TripleQuoted::Closed(after) => i = after,
+                            TripleQuoted::Open(end) => {
+                                state.in_string = true;
+                                break 'line end;
+                            }
+                        }
+                        continue;
                     }
+                    let (end, plain) = string_end(bytes, i)?;
+                    // Double quotes and nothing to escape or unescape: ruff keeps the string.
+                    if plain && quote == b'"' && matches!(prefix, "" | "r" | "f") {
+                        i = end;
+                        continue;
+                    }
+                    if let Cow::Owned(text) = requote(prefix, &source[i..end])? {
+                        outline.spoil();
+                        let out = requoted.get_or_insert_with(|| String::with_capacity(end - start + 2));
+                        out.push_str(&source[copied..i]);
+                        out.push_str(&text);
+                        copied = end;
+                    }
+                    i = end;
                     continue;
                 }
-                let end = string_end(bytes, i)?;
-                if let Cow::Owned(text) = requote(prefix, &line[i..end])? {
-                    let out = requoted.get_or_insert_with(|| String::with_capacity(line.len() + 2));
-                    out.push_str(&line[copied..i]);
-                    out.push_str(&text);
-                    copied = end;
-                }
-                i = end;
-                continue;
+                _ => {}
             }
-            _ => {}
+            i += 1;
         }
-        i += 1;
-    }
+    };
     let text = match requoted {
         Some(mut out) => {
-            out.push_str(&line[copied..]);
+            out.push_str(&source[copied..end]);
             Cow::Owned(out)
         }
-        None => Cow::Borrowed(line),
+        None => Cow::Borrowed(&source[start..end]),
     };
-    Some(Line { text, end: state, comment })
+    let next = (end < bytes.len()).then_some(end + 1);
+    Some(Line { text, end: state, comment, next })
 }
 
 /// The offset after the closing quote of the one-line string literal whose opening quote is at
-/// `start`; `None` when it does not end on the line.
-fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
+/// `start`, and whether its text is plain: without backslashes or quotes. `None` when it does
+/// not end on the line, or has a tab, a carriage return or a form feed.
+fn string_end(bytes: &[u8], start: usize) -> Option<(usize, bool)> {
     let quote = bytes[start];
+    let mut plain = true;
     let mut i = start + 1;
     loop {
+        i = skip_to(bytes, i, &IN_STRING);
         match *bytes.get(i)? {
-            b if b == quote => return Some(i + 1),
-            b'\\' => i += 2,
-            b'\t' | b'\r' | b'\x0c' => return None,
-            _ => i += 1,
+            b if b == quote => return Some((i + 1, plain)),
+            b'\\' => {
+                // An escaped line break continues the string on the next line.
+                if bytes.get(i + 1) == Some(&b'\n') {
+                    return None;
+                }
+                plain = false;
+                i += 2;
+            }
+            b'\n' | b'\t' | b'\r' | b'\x0c' => return None,
+            // The other kind of quote.
+            _ => {
+                plain = false;
+                i += 1;
+            }
         }
     }
 }
 
-/// The offset after the `"""` that ends a triple-quoted string whose text goes on at `from`;
-/// `Some(None)` when it does not end on this line, `None` when an escape sequence in it is in a
-/// case ruff changes.
-fn triple_quote_end(bytes: &[u8], from: usize) -> Option<Option<usize>> {
+/// Where the triple-quoted string whose text goes on at `from` ends, on the line of `from`;
+/// `None` when an escape sequence in it is in a case ruff changes.
+fn triple_quote_end(bytes: &[u8], from: usize) -> Option<TripleQuoted> {
     let mut i = from;
-    while i < bytes.len() {
-        match bytes[i] {
+    loop {
+        i = skip_to(bytes, i, &IN_TRIPLE_QUOTES);
+        let Some(&byte) = bytes.get(i) else { return Some(TripleQuoted::Open(bytes.len())) };
+        match byte {
             b'\\' => {
                 if !escape_normalized(bytes, i) {
                     return None;
                 }
+                // A backslash escaping the line break ends the line all the same.
+                if bytes.get(i + 1) == Some(&b'\n') {
+                    return Some(TripleQuoted::Open(i + 1));
+                }
                 i += 2;
             }
-            b'"' if bytes[i..].starts_with(b"\"\"\"") => return Some(Some(i + 3)),
+            b'"' if bytes[i..].starts_with(b"\"\"\"") => return Some(TripleQuoted::Closed(i + 3)),
+            b'\n' => return Some(TripleQuoted::Open(i)),
             b'\t' | b'\r' | b'\x0c' => return None,
             _ => i += 1,
         }
     }
-    Some(None)
 }
 
 /// `literal` (a one-line string literal with its quotes, after `prefix`) in the quotes ruff
@@ -493,16 +570,17 @@ fn requote<'s>(prefix: &str, literal: &'s str) -> Option<Cow<'s, str>> {
 
 /// Whether the escape sequence whose backslash is at `at` is written as ruff writes it:
 /// hexadecimal digits (`\x`, `\u`, `\U`) in lower case, a character name (`\N{...}`) in upper
-/// case.
+/// case. The sequence is looked for up to the end of its line.
 fn escape_normalized(bytes: &[u8], at: usize) -> bool {
     let digits = match bytes.get(at + 1) {
         Some(b'x') => 2,
         Some(b'u') => 4,
         Some(b'U') => 8,
-        Some(b'N') => return !bytes[at..].iter().take_while(|&&b| b != b'}').any(u8::is_ascii_lowercase),
+        Some(b'N') => return !bytes[at..].iter().take_while(|&&b| b != b'}' && b != b'\n').any(u8::is_ascii_lowercase),
         _ => return true,
     };
-    !bytes.iter().skip(at + 2).take(digits).any(|b| matches!(b, b'A'..=b'F'))
+    // The line ends the escape sequence.
+    !bytes.iter().skip(at + 2).take(digits).take_while(|&&b| b != b'\n').any(|b| matches!(b, b'A'..=b'F'))
 }
 
 /// Whether a backslash in `content` is followed by a line break (spaces between allowed): ruff
