@@ -79,6 +79,7 @@ use crate::ir::{
     Value as JsonValue,
 };
 use crate::load::InputNames;
+use crate::parallel::each_in_two;
 
 use super::python::{
     enum_member_names, escape_ident, escaped_ident, exempt_long_lines, is_keyword, layout_module, pascal, push_py_doc,
@@ -178,8 +179,12 @@ pub fn render(ir: &Ir, opts: &Options) -> Result<FileSet, RenderError> {
     for service in services {
         let cx = ServiceCx::new(ir, service, &schemas_module, events_module.as_deref());
         let domains: Vec<&str> = service.domains.iter().map(|d| d.name.as_str()).collect();
-        for (path, kind, role) in layout(opts, &service.name, &domains, events_module.is_some()) {
-            let text = cx.file(role)?;
+        let entries = layout(opts, &service.name, &domains, events_module.is_some());
+        // A service's files are independent and it has two per domain: two threads share them,
+        // so one large service does not keep one thread busy while the other target queue is empty.
+        let texts = each_in_two(&entries, |&(_, _, role)| cx.file(role));
+        for ((path, kind, _), text) in entries.into_iter().zip(texts) {
+            let text = text?;
             match kind {
                 FileKind::Generated => files.generated(path, text),
                 FileKind::Scaffold => files.scaffold(path, text),
