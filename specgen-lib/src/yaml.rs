@@ -51,24 +51,26 @@ mod fast;
 
 /// A parsed YAML node with its byte span.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
-    pub kind: NodeKind,
+pub struct Node<'t> {
+    pub kind: NodeKind<'t>,
     pub span: Span,
 }
 
-/// The shapes a YAML node can take after tag resolution (YAML 1.2 core schema).
+/// The shapes a YAML node can take after tag resolution (YAML 1.2 core schema). Strings borrow
+/// from the parsed text when they are written there as they are (no escapes, no folding): most
+/// scalars of a spec file are, and copying each one was a large part of parsing.
 #[derive(Debug, Clone, PartialEq)]
-pub enum NodeKind {
+pub enum NodeKind<'t> {
     Null,
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
-    Seq(Vec<Node>),
-    Map(Vec<(Node, Node)>),
+    Str(Cow<'t, str>),
+    Seq(Vec<Node<'t>>),
+    Map(Vec<(Node<'t>, Node<'t>)>),
 }
 
-impl NodeKind {
+impl NodeKind<'_> {
     /// "a string", "a map"… for messages.
     pub fn describe(&self) -> String {
         match self {
@@ -109,7 +111,7 @@ const DUPLICATE_HELP: &str = "each key may appear once in a map; remove or renam
 
 /// Parses `text` (one YAML document, BOM already stripped) into a node tree: on the fast path
 /// when it can, else (and for every error) with granit-parser.
-pub fn parse(file: FileId, text: &str) -> Result<Node, Diagnostic> {
+pub fn parse(file: FileId, text: &str) -> Result<Node<'_>, Diagnostic> {
     match fast::parse(file, text) {
         Some(node) => Ok(node),
         None => parse_with(file, text, LIMITS),
@@ -129,7 +131,7 @@ const LIMITS: Limits = Limits { depth: MAX_DEPTH, nodes: MAX_NODES, aliases: MAX
 
 /// Two passes: the parser's events go into a flat arena (aliases stay references, while sizes
 /// and depths are added up), and only a document within the limits becomes a [`Node`] tree.
-fn parse_with(file: FileId, text: &str, limits: Limits) -> Result<Node, Diagnostic> {
+fn parse_with(file: FileId, text: &str, limits: Limits) -> Result<Node<'_>, Diagnostic> {
     let options = granit_parser::options! {
         emit_comments: false,
         emit_unresolved_aliases: true,
@@ -149,16 +151,16 @@ fn parse_with(file: FileId, text: &str, limits: Limits) -> Result<Node, Diagnost
 }
 
 /// One node of the first pass. Collections point into [`Arena::children`].
-struct Raw {
-    kind: RawKind,
+struct Raw<'t> {
+    kind: RawKind<'t>,
     span: Span,
     /// Aliases refer to it: its scalars are copied, not moved, into the tree.
     shared: bool,
 }
 
-enum RawKind {
+enum RawKind<'t> {
     /// Never `Seq` or `Map`.
-    Scalar(NodeKind),
+    Scalar(NodeKind<'t>),
     /// `len` nodes from `start`.
     Seq { start: u32, len: u32 },
     /// `len` key-value pairs from `start`, then `merges` values of merge keys `<<`.
@@ -168,14 +170,14 @@ enum RawKind {
 }
 
 #[derive(Default)]
-struct Arena {
-    raws: Vec<Raw>,
+struct Arena<'t> {
+    raws: Vec<Raw<'t>>,
     children: Vec<u32>,
 }
 
-impl Arena {
+impl<'t> Arena<'t> {
     /// The node an index stands for, aliases followed (an anchored node is never an alias).
-    fn target(&self, index: u32) -> &Raw {
+    fn target(&self, index: u32) -> &Raw<'t> {
         match self.raws[index as usize].kind {
             RawKind::Alias(target) => &self.raws[target as usize],
             _ => &self.raws[index as usize],
@@ -183,7 +185,7 @@ impl Arena {
     }
 
     /// The scalar a key resolves to (`None` for a collection).
-    fn scalar(&self, index: u32) -> Option<&NodeKind> {
+    fn scalar(&self, index: u32) -> Option<&NodeKind<'t>> {
         match &self.target(index).kind {
             RawKind::Scalar(kind) => Some(kind),
             _ => None,
@@ -192,7 +194,7 @@ impl Arena {
 
     /// The second pass: the tree of the node at `index`. Scalars are moved out of the arena
     /// unless they are `shared` (or `copy` is set, below an alias).
-    fn build(&mut self, index: u32, copy: bool) -> Node {
+    fn build(&mut self, index: u32, copy: bool) -> Node<'t> {
         let raw = &mut self.raws[index as usize];
         let copy = copy || raw.shared;
         let span = raw.span;
@@ -224,7 +226,7 @@ impl Arena {
     }
 
     /// Appends the entries of the merged maps whose keys `entries` lacks; earlier maps win.
-    fn merge(&mut self, entries: &mut Vec<(Node, Node)>, start: u32, merges: u32, copy: bool) {
+    fn merge(&mut self, entries: &mut Vec<(Node<'t>, Node<'t>)>, start: u32, merges: u32, copy: bool) {
         let mut index = KeyIndex::default();
         for i in start..start + merges {
             let source = self.build(self.children[i as usize], copy);
@@ -253,6 +255,11 @@ impl Arena {
 /// (randomly keyed, so crafted keys cannot make every lookup a scan).
 #[derive(Default)]
 struct KeyIndex {
+    /// For small maps, a bit per [`fingerprint`] of the first `folded` keys: a new key whose
+    /// bit is not set equals none of them, so the scan (a string comparison per key) is
+    /// skipped for most keys.
+    fingerprints: u64,
+    folded: usize,
     hashes: Option<(RandomState, HashSet<u64>)>,
 }
 
@@ -261,11 +268,11 @@ const SCAN_LIMIT: usize = 16;
 
 impl KeyIndex {
     /// The position among the `len` keys given by `key_at` of one equal to `key` (scalars only).
-    fn find<'k>(
+    fn find<'k, 't: 'k>(
         &mut self,
         len: usize,
-        key_at: impl Fn(usize) -> Option<&'k NodeKind>,
-        key: &NodeKind,
+        key_at: impl Fn(usize) -> Option<&'k NodeKind<'t>>,
+        key: &NodeKind<'_>,
     ) -> Option<usize> {
         if len > SCAN_LIMIT {
             let (state, hashes) = self.hashes.get_or_insert_with(|| {
@@ -276,34 +283,61 @@ impl KeyIndex {
             if !hashes.contains(&key_hash(state, key)?) {
                 return None;
             }
+        } else {
+            for i in self.folded..len {
+                self.fingerprints |= key_at(i).map_or(0, fingerprint);
+            }
+            self.folded = self.folded.max(len);
+            if self.fingerprints & fingerprint(key) == 0 {
+                return None;
+            }
         }
         (0..len).find(|&i| key_at(i).is_some_and(|k| same_key(k, key)))
     }
 
     /// Records a key added to the map.
-    fn add(&mut self, key: &NodeKind) {
+    fn add(&mut self, key: &NodeKind<'_>) {
         if let Some((state, hashes)) = &mut self.hashes {
             hashes.extend(key_hash(state, key));
         }
     }
 }
 
+/// One bit of 64 standing for a scalar key, the same for keys [`same_key`] finds equal (none
+/// for a collection, which equals nothing). Cheap rather than well spread: a string's length
+/// and its first and last bytes.
+fn fingerprint(key: &NodeKind<'_>) -> u64 {
+    let mix = match key {
+        NodeKind::Null => 0,
+        NodeKind::Bool(b) => 1 + u64::from(*b),
+        NodeKind::Int(i) => (*i as u64).wrapping_add(3),
+        NodeKind::Float(f) => 5 + f.to_bits() % 61,
+        NodeKind::Str(s) => {
+            let bytes = s.as_bytes();
+            let (first, last) = (bytes.first().copied().unwrap_or(0), bytes.last().copied().unwrap_or(0));
+            (bytes.len() as u64).wrapping_mul(7) ^ u64::from(first) ^ u64::from(last).wrapping_mul(3)
+        }
+        NodeKind::Seq(_) | NodeKind::Map(_) => return 0,
+    };
+    1 << (mix % 64)
+}
+
 /// Hashes a scalar key consistently with [`same_key`].
-fn key_hash(state: &RandomState, key: &NodeKind) -> Option<u64> {
+fn key_hash(state: &RandomState, key: &NodeKind<'_>) -> Option<u64> {
     let mut h = state.build_hasher();
     match key {
         NodeKind::Null => 0u8.hash(&mut h),
         NodeKind::Bool(b) => (1u8, b).hash(&mut h),
         NodeKind::Int(i) => (2u8, i).hash(&mut h),
         NodeKind::Float(f) => (3u8, f.to_bits()).hash(&mut h),
-        NodeKind::Str(s) => (4u8, s).hash(&mut h),
+        NodeKind::Str(s) => (4u8, s.as_ref()).hash(&mut h),
         NodeKind::Seq(_) | NodeKind::Map(_) => return None,
     }
     Some(h.finish())
 }
 
 /// Key equality for duplicate detection and merges: scalars by value, collections never.
-fn same_key(a: &NodeKind, b: &NodeKind) -> bool {
+fn same_key(a: &NodeKind<'_>, b: &NodeKind<'_>) -> bool {
     match (a, b) {
         (NodeKind::Null, NodeKind::Null) => true,
         (NodeKind::Bool(x), NodeKind::Bool(y)) => x == y,
@@ -314,7 +348,7 @@ fn same_key(a: &NodeKind, b: &NodeKind) -> bool {
     }
 }
 
-fn key_text(key: &NodeKind) -> String {
+fn key_text(key: &NodeKind<'_>) -> String {
     match key {
         NodeKind::Null => "null".into(),
         NodeKind::Bool(b) => b.to_string(),
@@ -331,7 +365,7 @@ struct Builder<'t> {
     file: FileId,
     text: &'t str,
     limits: Limits,
-    arena: Arena,
+    arena: Arena<'t>,
     stack: Vec<Frame>,
     /// Children of the open collections, innermost last (pairs for maps).
     pending: Vec<u32>,
@@ -390,7 +424,7 @@ struct MapState {
 
 type Step = Result<(), Box<Diagnostic>>;
 
-impl<'t> granit_parser::TrySpannedEventReceiver<'t> for Builder<'_> {
+impl<'t> granit_parser::TrySpannedEventReceiver<'t> for Builder<'t> {
     type Error = Box<Diagnostic>;
 
     fn on_event(&mut self, event: Event<'t>, span: granit_parser::Span) -> Step {
@@ -467,7 +501,7 @@ impl<'t> Builder<'t> {
         Span::new(self.file, start..end)
     }
 
-    fn push(&mut self, kind: RawKind, span: Span) -> u32 {
+    fn push(&mut self, kind: RawKind<'t>, span: Span) -> u32 {
         // Fewer nodes than `limits.nodes` (checked before) fit in a u32.
         let index = self.arena.raws.len() as u32;
         self.arena.raws.push(Raw { kind, span, shared: false });
@@ -498,30 +532,30 @@ impl<'t> Builder<'t> {
 
     fn scalar(
         &self,
-        value: Cow<'_, str>,
+        value: Cow<'t, str>,
         style: ScalarStyle,
         tag: Option<&Tag>,
         span: Span,
-    ) -> Result<NodeKind, Box<Diagnostic>> {
+    ) -> Result<NodeKind<'t>, Box<Diagnostic>> {
         let Some(tag) = tag else {
             return match style {
                 ScalarStyle::Plain => resolve_plain(value, span),
-                _ => Ok(NodeKind::Str(value.into_owned())),
+                _ => Ok(NodeKind::Str(value)),
             };
         };
         if tag.parts() == ("", "!") {
-            return Ok(NodeKind::Str(value.into_owned()));
+            return Ok(NodeKind::Str(value));
         }
         let resolved = match tag.core_suffix() {
-            Some("str") => return Ok(NodeKind::Str(value.into_owned())),
+            Some("str") => return Ok(NodeKind::Str(value)),
             Some(core @ ("int" | "float" | "bool" | "null")) => (core, resolve_plain(Cow::Borrowed(&value), span)?),
             _ => return Err(self.tag_error(tag, span, "a scalar")),
         };
         match resolved {
-            ("int", kind @ NodeKind::Int(_))
-            | ("bool", kind @ NodeKind::Bool(_))
-            | ("null", kind @ NodeKind::Null)
-            | ("float", kind @ NodeKind::Float(_)) => Ok(kind),
+            ("int", NodeKind::Int(i)) => Ok(NodeKind::Int(i)),
+            ("bool", NodeKind::Bool(b)) => Ok(NodeKind::Bool(b)),
+            ("null", NodeKind::Null) => Ok(NodeKind::Null),
+            ("float", NodeKind::Float(f)) => Ok(NodeKind::Float(f)),
             ("float", NodeKind::Int(i)) => Ok(NodeKind::Float(i as f64)),
             (core, _) => Err(Box::new(Diagnostic::error(
                 "E0001",
@@ -746,7 +780,7 @@ impl<'t> Builder<'t> {
 }
 
 /// Resolves a plain scalar by the YAML 1.2 core schema.
-fn resolve_plain(value: Cow<'_, str>, span: Span) -> Result<NodeKind, Box<Diagnostic>> {
+fn resolve_plain(value: Cow<'_, str>, span: Span) -> Result<NodeKind<'_>, Box<Diagnostic>> {
     let kind = match value.as_ref() {
         "" | "~" | "null" | "Null" | "NULL" => NodeKind::Null,
         "true" | "True" | "TRUE" => NodeKind::Bool(true),
@@ -771,9 +805,9 @@ fn resolve_plain(value: Cow<'_, str>, span: Span) -> Result<NodeKind, Box<Diagno
             },
             Some(Number::Float) => match s.parse::<f64>() {
                 Ok(f) => NodeKind::Float(f),
-                Err(_) => NodeKind::Str(value.into_owned()),
+                Err(_) => NodeKind::Str(value),
             },
-            None => NodeKind::Str(value.into_owned()),
+            None => NodeKind::Str(value),
         },
     };
     Ok(kind)
@@ -928,7 +962,7 @@ impl Error {
 
 /// Deserializes `T` from `node`. Unknown keys are collected in `soft` (all of them, the value is
 /// skipped); the first hard error is returned. Either way, `soft` may have grown.
-pub fn from_node<'n, T: Deserialize<'n>>(node: &'n Node, soft: &RefCell<Vec<Diagnostic>>) -> Result<T, Diagnostic> {
+pub fn from_node<'n, T: Deserialize<'n>>(node: &'n Node<'n>, soft: &RefCell<Vec<Diagnostic>>) -> Result<T, Diagnostic> {
     T::deserialize(NodeDe { node, soft }).map_err(|e| {
         let span = e.span.unwrap_or(node.span);
         Diagnostic::error("E0002", e.message, span, "").with_help_opt(e.help)
@@ -936,7 +970,7 @@ pub fn from_node<'n, T: Deserialize<'n>>(node: &'n Node, soft: &RefCell<Vec<Diag
 }
 
 struct NodeDe<'n, 's> {
-    node: &'n Node,
+    node: &'n Node<'n>,
     soft: &'s RefCell<Vec<Diagnostic>>,
 }
 
@@ -951,7 +985,7 @@ impl<'n, 's> NodeDe<'n, 's> {
 }
 
 /// What to do about a value of the wrong shape, for the common mistakes.
-fn mismatch_help(expected: &str, found: &NodeKind) -> Option<String> {
+fn mismatch_help(expected: &str, found: &NodeKind<'_>) -> Option<String> {
     let help = match (expected, found) {
         ("an integer" | "a number", NodeKind::Str(s)) if s.trim().parse::<f64>().is_ok() => {
             format!("remove the quotes: write `{}`", s.trim())
@@ -1009,7 +1043,7 @@ impl<'n> de::Deserializer<'n> for NodeDe<'n, '_> {
         match &self.node.kind {
             NodeKind::Bool(b) => visitor.visit_bool(*b),
             NodeKind::Str(s)
-                if ["yes", "no", "on", "off", "y", "n", "True", "False", "TRUE", "FALSE"].contains(&s.as_str()) =>
+                if ["yes", "no", "on", "off", "y", "n", "True", "False", "TRUE", "FALSE"].contains(&s.as_ref()) =>
             {
                 Err(Error {
                     message: format!("expected `true` or `false`, found the string `{s}`"),
@@ -1157,7 +1191,7 @@ impl<'n> de::Deserializer<'n> for NodeDe<'n, '_> {
         match &self.node.kind {
             NodeKind::Str(s) => {
                 let span = self.node.span;
-                visitor.visit_enum(s.as_str().into_deserializer()).map_err(|e: Error| e.at(span))
+                visitor.visit_enum(s.as_ref().into_deserializer()).map_err(|e: Error| e.at(span))
             }
             _ => Err(self.mismatch(&format!("one of {}", list(variants)))),
         }
@@ -1173,7 +1207,7 @@ impl<'n> de::Deserializer<'n> for NodeDe<'n, '_> {
 }
 
 struct Seq<'n, 's> {
-    items: std::slice::Iter<'n, Node>,
+    items: std::slice::Iter<'n, Node<'n>>,
     soft: &'s RefCell<Vec<Diagnostic>>,
 }
 
@@ -1190,8 +1224,8 @@ impl<'n> SeqAccess<'n> for Seq<'n, '_> {
 }
 
 struct Map<'n, 's> {
-    entries: std::slice::Iter<'n, (Node, Node)>,
-    value: Option<&'n Node>,
+    entries: std::slice::Iter<'n, (Node<'n>, Node<'n>)>,
+    value: Option<&'n Node<'n>>,
     soft: &'s RefCell<Vec<Diagnostic>>,
     /// For structs: the known keys. Unknown ones become soft diagnostics and are skipped.
     fields: Option<&'static [&'static str]>,
@@ -1202,7 +1236,7 @@ impl<'n> MapAccess<'n> for Map<'n, '_> {
     fn next_key_seed<K: DeserializeSeed<'n>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
         for (key, value) in self.entries.by_ref() {
             if let (Some(fields), NodeKind::Str(name)) = (self.fields, &key.kind) {
-                if !fields.contains(&name.as_str()) {
+                if !fields.contains(&name.as_ref()) {
                     let help = did_you_mean(name, fields.iter().copied())
                         .unwrap_or_else(|| format!("known keys here: {}", list(fields)));
                     self.soft.borrow_mut().push(
@@ -1295,7 +1329,7 @@ mod tests {
 
     const FILE: FileId = FileId(0);
 
-    fn parsed(text: &str) -> Node {
+    fn parsed(text: &str) -> Node<'_> {
         parse(FILE, text).unwrap_or_else(|d| panic!("{text:?}: {d:?}"))
     }
 
@@ -1311,14 +1345,14 @@ mod tests {
         &text[span.start as usize..span.end as usize]
     }
 
-    fn entries(node: &Node) -> &[(Node, Node)] {
+    fn entries<'a>(node: &'a Node<'a>) -> &'a [(Node<'a>, Node<'a>)] {
         match &node.kind {
             NodeKind::Map(entries) => entries,
             other => panic!("expected a map, found {other:?}"),
         }
     }
 
-    fn items(node: &Node) -> &[Node] {
+    fn items<'a>(node: &'a Node<'a>) -> &'a [Node<'a>] {
         match &node.kind {
             NodeKind::Seq(items) => items,
             other => panic!("expected a list, found {other:?}"),
@@ -1326,22 +1360,36 @@ mod tests {
     }
 
     /// The value of the only key of `v: <src>`.
-    fn value(src: &str) -> NodeKind {
+    fn value(src: &str) -> NodeKind<'static> {
         let text = format!("v: {src}\n");
-        entries(&parsed(&text))[0].1.kind.clone()
+        owned(&entries(&parsed(&text))[0].1.kind)
+    }
+
+    /// A copy of `kind` that borrows nothing.
+    fn owned(kind: &NodeKind<'_>) -> NodeKind<'static> {
+        let node = |n: &Node<'_>| Node { kind: owned(&n.kind), span: n.span };
+        match kind {
+            NodeKind::Null => NodeKind::Null,
+            NodeKind::Bool(b) => NodeKind::Bool(*b),
+            NodeKind::Int(i) => NodeKind::Int(*i),
+            NodeKind::Float(f) => NodeKind::Float(*f),
+            NodeKind::Str(s) => NodeKind::Str(Cow::Owned(s.to_string())),
+            NodeKind::Seq(items) => NodeKind::Seq(items.iter().map(node).collect()),
+            NodeKind::Map(entries) => NodeKind::Map(entries.iter().map(|(k, v)| (node(k), node(v))).collect()),
+        }
     }
 
     /// Map entries as `key=value` strings (scalars only).
     fn pairs(node: &Node) -> Vec<String> {
         let show = |k: &NodeKind| match k {
-            NodeKind::Str(s) => s.clone(),
+            NodeKind::Str(s) => s.to_string(),
             NodeKind::Int(i) => i.to_string(),
             other => format!("{other:?}"),
         };
         entries(node).iter().map(|(k, v)| format!("{}={}", show(&k.kind), show(&v.kind))).collect()
     }
 
-    fn str(s: &str) -> NodeKind {
+    fn str(s: &str) -> NodeKind<'_> {
         NodeKind::Str(s.into())
     }
 

@@ -93,7 +93,7 @@ fn lower_operation(
         );
         ok = false;
     }
-    let input = op.input.as_ref().and_then(|i| class_ref(ctx, i, &name.value, "input"));
+    let input = op.input.as_ref().and_then(|i| class_ref(ctx, &i.value, i.span, &name.value, "input"));
     let output = op.output.as_ref().and_then(|o| output_ref(ctx, o, &name.value));
     ok &= op.input.is_none() || input.is_some();
     ok &= op.output.is_none() || output.is_some();
@@ -141,11 +141,11 @@ fn lower_operation(
     })
 }
 
-/// A model or variant class name.
-fn class_ref(ctx: &mut Ctx, s: &Spanned<String>, op: &str, what: &str) -> Option<(String, Span)> {
-    let name = s.value.trim();
+/// A model or variant class name, written at `span`.
+fn class_ref(ctx: &mut Ctx, name: &str, span: Span, op: &str, what: &str) -> Option<(String, Span)> {
+    let name = name.trim();
     if ctx.class_names.contains(name) {
-        return Some((name.to_string(), s.span));
+        return Some((name.to_string(), span));
     }
     if Primitive::from_spec(name).is_some() || name.contains('[') {
         let help = if what == "input" {
@@ -157,7 +157,7 @@ fn class_ref(ctx: &mut Ctx, s: &Spanned<String>, op: &str, what: &str) -> Option
             Diagnostic::error(
                 "E0206",
                 format!("{what} `{name}` of operation `{op}` is not a model or variant class"),
-                s.span,
+                span,
                 "not a class",
             )
             .with_help(help),
@@ -168,7 +168,7 @@ fn class_ref(ctx: &mut Ctx, s: &Spanned<String>, op: &str, what: &str) -> Option
         Diagnostic::error(
             "E0203",
             format!("unknown model `{name}` in operation `{op}`"),
-            s.span,
+            span,
             format!("{what} is not a model or variant class"),
         )
         .with_help_opt(did_you_mean(name, ctx.class_names.iter().map(String::as_str))),
@@ -180,13 +180,13 @@ fn class_ref(ctx: &mut Ctx, s: &Spanned<String>, op: &str, what: &str) -> Option
 fn output_ref(ctx: &mut Ctx, s: &Spanned<String>, op: &str) -> Option<(Output, Span)> {
     match parse_shorthand(&s.value) {
         Ok(Ast::Name(name, range)) => {
-            let inner = Spanned { value: name, span: sub_span(ctx, s, range) };
-            class_ref(ctx, &inner, op, "output").map(|(class, span)| (Output { class, list: false }, span))
+            let span = sub_span(ctx, s, range);
+            class_ref(ctx, name, span, op, "output").map(|(class, span)| (Output { class, list: false }, span))
         }
         Ok(Ast::Generic(g, _, args)) if (g == "list" || g == "List") && args.len() == 1 => match &args[0] {
             Ast::Name(name, range) => {
-                let inner = Spanned { value: name.clone(), span: sub_span(ctx, s, range.clone()) };
-                class_ref(ctx, &inner, op, "output").map(|(class, span)| (Output { class, list: true }, span))
+                let span = sub_span(ctx, s, range.clone());
+                class_ref(ctx, name, span, op, "output").map(|(class, span)| (Output { class, list: true }, span))
             }
             Ast::Generic(..) => {
                 ctx.push(
@@ -235,6 +235,7 @@ fn warn_readonly_input(ctx: &mut Ctx, ir: &Ir, class: &str, span: Span) {
 
 fn lower_params(ctx: &mut Ctx, op: &Spanned<String>, defs: &[ParamDef]) -> Vec<(Span, Param)> {
     let mut out: Vec<(Span, Param)> = Vec::new();
+    let mut enum_prefix = None;
     for def in defs {
         let (name_span, param) = match def {
             ParamDef::Short(name) => (
@@ -249,7 +250,9 @@ fn lower_params(ctx: &mut Ctx, op: &Spanned<String>, defs: &[ParamDef]) -> Vec<(
                     constraints: Default::default(),
                 }),
             ),
-            ParamDef::Full(p) => (p.name.span, lower_param(ctx, op, p)),
+            ParamDef::Full(p) => {
+                (p.name.span, lower_param(ctx, enum_prefix.get_or_insert_with(|| pascal(&op.value)), p))
+            }
         };
         let name = match def {
             ParamDef::Short(n) => n,
@@ -286,15 +289,18 @@ fn lower_params(ctx: &mut Ctx, op: &Spanned<String>, defs: &[ParamDef]) -> Vec<(
     out
 }
 
-fn lower_param(ctx: &mut Ctx, op: &Spanned<String>, p: &spec::ParamSpec) -> Option<Param> {
+/// `prefix` names the parameter's enums: the operation's name in PascalCase.
+fn lower_param(ctx: &mut Ctx, prefix: &str, p: &spec::ParamSpec) -> Option<Param> {
     let source = match p.source.as_ref().map(|s| s.value) {
         Some(spec::ParamSource::Query) => ParamSource::Query,
         _ => ParamSource::Path,
     };
-    let prefix = pascal(&op.value);
-    let owner = Owner { prefix: &prefix, name: &p.name.value, description: p.description.as_deref() };
-    let default_ty = TypeExpr::Short(Spanned { value: "string".into(), span: p.name.span });
-    let ty = ctx.resolve_type(p.ty.as_ref().unwrap_or(&default_ty), &owner, p.values.as_ref())?;
+    let owner = Owner { prefix, name: &p.name.value, description: p.description.as_deref() };
+    let ty = match &p.ty {
+        Some(ty) => ctx.resolve_type(ty, &owner, p.values.as_ref())?,
+        // The default `string`.
+        None => TypeRef::Primitive(Primitive::String),
+    };
     let scalar = |t: &TypeRef| matches!(t, TypeRef::Primitive(_) | TypeRef::Enum(_));
     let allowed = match (&ty, source) {
         (t, _) if scalar(t) => true,
