@@ -906,10 +906,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
                 f.write_str("a spanned value")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Spanned<T>, A::Error> {
-                let (file, start, end): (u32, u32, u32) =
-                    seq.next_element()?.ok_or_else(|| de::Error::custom("span missing"))?;
+                let span: u128 = seq.next_element()?.ok_or_else(|| de::Error::custom("span missing"))?;
                 let value = seq.next_element()?.ok_or_else(|| de::Error::custom("value missing"))?;
-                Ok(Spanned { value, span: Span { file: FileId(file), start, end } })
+                Ok(Spanned { value, span: unpack_span(span) })
             }
         }
         d.deserialize_tuple_struct(SPANNED, 2, V(std::marker::PhantomData))
@@ -1139,8 +1138,7 @@ impl<'n> de::Deserializer<'n> for NodeDe<'n, '_> {
     ) -> Result<V::Value, Error> {
         if name == SPANNED {
             let span = self.node.span;
-            return visitor
-                .visit_seq(SpannedAccess { span: Some((span.file.0, span.start, span.end)), de: Some(self) });
+            return visitor.visit_seq(SpannedAccess { span: Some(pack_span(span)), de: Some(self) });
         }
         self.deserialize_tuple(len, visitor)
     }
@@ -1221,6 +1219,11 @@ impl<'n> SeqAccess<'n> for Seq<'n, '_> {
             None => Ok(None),
         }
     }
+
+    // Lets a list be allocated at its size rather than grown.
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
 }
 
 struct Map<'n, 's> {
@@ -1271,20 +1274,34 @@ impl<'n> MapAccess<'n> for Map<'n, '_> {
         let node = self.value.take().ok_or_else(|| <Error as de::Error>::custom("value requested before key"))?;
         seed.deserialize(NodeDe { node, soft: self.soft }).map_err(|e: Error| e.at(node.span))
     }
+
+    // Lets a map be allocated at its size rather than grown (an upper bound for a struct,
+    // whose unknown keys are skipped).
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len())
+    }
+}
+
+/// A span as one number, handed to [`Spanned`] as the first element of a sequence (one
+/// number is cheaper to pass through serde than three).
+fn pack_span(span: Span) -> u128 {
+    u128::from(span.file.0) << 64 | u128::from(span.start) << 32 | u128::from(span.end)
+}
+
+fn unpack_span(packed: u128) -> Span {
+    Span { file: FileId((packed >> 64) as u32), start: (packed >> 32) as u32, end: packed as u32 }
 }
 
 struct SpannedAccess<'n, 's> {
-    span: Option<(u32, u32, u32)>,
+    span: Option<u128>,
     de: Option<NodeDe<'n, 's>>,
 }
 
 impl<'n> SeqAccess<'n> for SpannedAccess<'n, '_> {
     type Error = Error;
     fn next_element_seed<T: DeserializeSeed<'n>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
-        if let Some((file, start, end)) = self.span.take() {
-            use serde::de::value::SeqDeserializer;
-            let de = SeqDeserializer::<_, Error>::new([file, start, end].into_iter());
-            return seed.deserialize(de).map(Some);
+        if let Some(span) = self.span.take() {
+            return seed.deserialize(span.into_deserializer()).map(Some);
         }
         match self.de.take() {
             Some(de) => seed.deserialize(de).map(Some),

@@ -45,7 +45,7 @@ pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir) {
                     .with_help("variant names look like `Create`, `Read`, `Summary`"),
                 );
             }
-            declare(ctx, &mut defined, format!("{}{}", name.value, variant.value), variant.span, "variant class");
+            declare(ctx, &mut defined, class_name(&name.value, &variant.value), variant.span, "variant class");
         }
     }
     ctx.class_names = defined.into_keys().collect();
@@ -70,7 +70,7 @@ pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir) {
             fields: Vec::new(),
         });
         for (variant, spec) in &model.variants {
-            let class_name = format!("{}{}", name.value, variant.value);
+            let class_name = class_name(&name.value, &variant.value);
             let known = || model.fields.keys().map(|k| k.value.as_str());
             for listed in spec.exclude.iter().chain(&spec.optional) {
                 if !known().any(|k| k == listed.value) {
@@ -161,6 +161,14 @@ fn check_required_cycles(ctx: &mut Ctx, ir: &Ir, file: &ModelsFile) {
             .with_help("no finite value can satisfy it: make one of the fields `optional: true`, or use a list"),
         );
     }
+}
+
+/// The class of variant `variant` of model `model`: `<Model><Variant>`.
+fn class_name(model: &str, variant: &str) -> String {
+    let mut name = String::with_capacity(model.len() + variant.len());
+    name.push_str(model);
+    name.push_str(variant);
+    name
 }
 
 /// The required, non-nullable fields of `class` that refer to a class directly, with that class.

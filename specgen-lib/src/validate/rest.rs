@@ -431,8 +431,10 @@ fn lower_rest(
             ok = false;
         }
     }
-    let full =
-        format!("{}{}", prefix.map(|p| p.value.as_str()).unwrap_or(""), path.map(|p| p.value.as_str()).unwrap_or(""));
+    let (prefix_text, path_text) = (prefix.map_or("", |p| p.value.as_str()), path.map_or("", |p| p.value.as_str()));
+    let mut full = String::with_capacity(prefix_text.len() + path_text.len());
+    full.push_str(prefix_text);
+    full.push_str(path_text);
     if full.is_empty() {
         ctx.push(
             Diagnostic::error(
@@ -446,7 +448,7 @@ fn lower_rest(
         ok = false;
     }
     // Placeholders, located in the operation's path when written there, else in the prefix.
-    let mut placeholders: Vec<(String, Span)> = Vec::new();
+    let mut placeholders: Vec<(&str, Span)> = Vec::new();
     for source in [prefix, path].into_iter().flatten() {
         let mut rest_text = source.value.as_str();
         let mut offset = 0;
@@ -472,7 +474,7 @@ fn lower_rest(
                         .with_help("placeholders look like `{book_id}`"),
                 );
                 ok = false;
-            } else if let Some((_, first)) = placeholders.iter().find(|(n, _)| n == name) {
+            } else if let Some((_, first)) = placeholders.iter().find(|(n, _)| *n == name) {
                 ctx.push(
                     Diagnostic::error(
                         "E0212",
@@ -485,14 +487,14 @@ fn lower_rest(
                 );
                 ok = false;
             } else {
-                placeholders.push((name.to_string(), span));
+                placeholders.push((name, span));
             }
             offset += open + close + 1;
             rest_text = &rest_text[open + close + 1..];
         }
     }
     for (name, span) in &placeholders {
-        match params.iter().find(|(_, p)| &p.name == name) {
+        match params.iter().find(|(_, p)| p.name == *name) {
             Some((_, p)) if p.source == ParamSource::Path => {}
             Some((pspan, _)) => {
                 ctx.push(
@@ -522,7 +524,7 @@ fn lower_rest(
         }
     }
     for (pspan, p) in params {
-        if p.source == ParamSource::Path && !placeholders.iter().any(|(n, _)| n == &p.name) {
+        if p.source == ParamSource::Path && !placeholders.iter().any(|(n, _)| *n == p.name) {
             ctx.push(
                 Diagnostic::error(
                     "E0214",
