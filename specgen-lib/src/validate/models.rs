@@ -51,13 +51,14 @@ pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir) {
     ctx.class_names = defined.into_keys().collect();
 
     // Pass 2: fields, then classes.
+    ir.classes.reserve(ctx.class_names.len());
+    ctx.class_index.reserve(ctx.class_names.len());
+    ir.models.reserve(file.models.len());
     for (name, model) in &file.models {
-        let fields: Vec<Field> = model
-            .fields
-            .iter()
-            .filter_map(|(field_name, def)| lower_field(ctx, &name.value, field_name, def))
-            .collect();
-        let mut variants = Vec::new();
+        let mut fields: Vec<Field> = Vec::with_capacity(model.fields.len());
+        fields
+            .extend(model.fields.iter().filter_map(|(field_name, def)| lower_field(ctx, &name.value, field_name, def)));
+        let mut variants = Vec::with_capacity(model.variants.len());
         // The base class comes first; it gets its fields (moved, not cloned) once the variants
         // have copied theirs.
         let base = ir.classes.len();
@@ -100,20 +101,22 @@ pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir) {
                 }
             }
             let drops_readonly = INPUT_VARIANTS.contains(&variant.value.as_str());
-            let class_fields = fields
-                .iter()
-                .filter(|f| !(spec.exclude.iter().any(|e| e.value == f.name) || (drops_readonly && f.readonly)))
-                .map(|f| {
-                    let mut f = f.clone();
-                    if spec.optional.iter().any(|o| o.value == f.name) {
-                        // "May be absent" in this variant means absent = unchanged (a PATCH):
-                        // a default would silently overwrite the stored value.
-                        f.required = false;
-                        f.default = None;
-                    }
-                    f
-                })
-                .collect();
+            // Sized for every field up front: a filtered collect would grow it (a copy of the
+            // fields so far at each step).
+            let mut class_fields = Vec::with_capacity(fields.len());
+            for f in &fields {
+                if spec.exclude.iter().any(|e| e.value == f.name) || (drops_readonly && f.readonly) {
+                    continue;
+                }
+                let mut f = f.clone();
+                if spec.optional.iter().any(|o| o.value == f.name) {
+                    // "May be absent" in this variant means absent = unchanged (a PATCH):
+                    // a default would silently overwrite the stored value.
+                    f.required = false;
+                    f.default = None;
+                }
+                class_fields.push(f);
+            }
             ctx.class_index.insert(class_name.clone(), ir.classes.len());
             ir.classes.push(Class {
                 name: class_name.clone(),

@@ -46,7 +46,7 @@ pub(crate) fn lower_domain(ctx: &mut Ctx, ir: &Ir, name: &str, path: &camino::Ut
             );
         }
     }
-    let mut operations = Vec::new();
+    let mut operations = Vec::with_capacity(spec.operations.len());
     for (op_name, op) in &spec.operations {
         if let Some(op) = lower_operation(ctx, ir, op_name, op, prefix) {
             operations.push(op);
@@ -234,7 +234,7 @@ fn warn_readonly_input(ctx: &mut Ctx, ir: &Ir, class: &str, span: Span) {
 }
 
 fn lower_params(ctx: &mut Ctx, op: &Spanned<String>, defs: &[ParamDef]) -> Vec<(Span, Param)> {
-    let mut out: Vec<(Span, Param)> = Vec::new();
+    let mut out: Vec<(Span, Param)> = Vec::with_capacity(defs.len());
     let mut enum_prefix = None;
     for def in defs {
         let (name_span, param) = match def {
