@@ -58,7 +58,8 @@ pub struct Node<'t> {
 
 /// The shapes a YAML node can take after tag resolution (YAML 1.2 core schema). Strings borrow
 /// from the parsed text when they are written there as they are (no escapes, no folding): most
-/// scalars of a spec file are, and copying each one was a large part of parsing.
+/// scalars of a spec file are, and copying each one was a large part of parsing. A
+/// collection's children are a range of its [`Document`]'s nodes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NodeKind<'t> {
     Null,
@@ -66,8 +67,79 @@ pub enum NodeKind<'t> {
     Int(i64),
     Float(f64),
     Str(Cow<'t, str>),
-    Seq(Vec<Node<'t>>),
-    Map(Vec<(Node<'t>, Node<'t>)>),
+    /// `len` items from `start`.
+    Seq {
+        start: u32,
+        len: u32,
+    },
+    /// `len` entries from `start`, each a key node followed by its value node.
+    Map {
+        start: u32,
+        len: u32,
+    },
+}
+
+/// A parsed file: its root and, in one vector, the children of every collection (each
+/// collection's together). Why not a vector per collection: building and freeing tens of
+/// thousands of small vectors was a large part of reading a big project.
+#[derive(Clone)]
+pub struct Document<'t> {
+    pub root: Node<'t>,
+    nodes: Vec<Node<'t>>,
+}
+
+impl<'t> Document<'t> {
+    /// The document of `root`, the children of its collections in `nodes`.
+    fn new(root: Node<'t>, nodes: Vec<Node<'t>>) -> Self {
+        Document { root, nodes }
+    }
+
+    /// The items of a sequence (none for anything else).
+    pub fn items(&self, node: &Node<'t>) -> &[Node<'t>] {
+        match node.kind {
+            NodeKind::Seq { start, len } => &self.nodes[start as usize..(start + len) as usize],
+            _ => &[],
+        }
+    }
+
+    /// The keys and values of a map, alternating (none for anything else).
+    pub fn entries(&self, node: &Node<'t>) -> &[Node<'t>] {
+        match node.kind {
+            NodeKind::Map { start, len } => &self.nodes[start as usize..(start + 2 * len) as usize],
+            _ => &[],
+        }
+    }
+}
+
+/// Prints the tree, children inside their collections, whatever the order of `nodes`.
+impl fmt::Debug for Document<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Tree<'d, 't>(&'d Document<'t>, &'d Node<'t>);
+        impl fmt::Debug for Tree<'_, '_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let Tree(doc, node) = *self;
+                match &node.kind {
+                    NodeKind::Seq { .. } => {
+                        let items = doc.items(node).iter().map(|item| Tree(doc, item));
+                        f.debug_struct("Seq")
+                            .field("span", &node.span)
+                            .field("items", &items.collect::<Vec<_>>())
+                            .finish()
+                    }
+                    NodeKind::Map { .. } => {
+                        let entries =
+                            doc.entries(node).chunks_exact(2).map(|kv| (Tree(doc, &kv[0]), Tree(doc, &kv[1])));
+                        f.debug_struct("Map")
+                            .field("span", &node.span)
+                            .field("entries", &entries.collect::<Vec<_>>())
+                            .finish()
+                    }
+                    _ => node.fmt(f),
+                }
+            }
+        }
+        Tree(self, &self.root).fmt(f)
+    }
 }
 
 impl NodeKind<'_> {
@@ -79,8 +151,8 @@ impl NodeKind<'_> {
             NodeKind::Int(i) => format!("the integer `{i}`"),
             NodeKind::Float(f) => format!("the number `{f}`"),
             NodeKind::Str(s) => format!("the string `{}`", abbreviate(s)),
-            NodeKind::Seq(_) => "a list".into(),
-            NodeKind::Map(_) => "a map".into(),
+            NodeKind::Seq { .. } => "a list".into(),
+            NodeKind::Map { .. } => "a map".into(),
         }
     }
 }
@@ -109,11 +181,11 @@ const BUDGET_HELP: &str =
     "specgen bounds aliases, nesting depth and events to keep hostile input cheap; flatten the file";
 const DUPLICATE_HELP: &str = "each key may appear once in a map; remove or rename one";
 
-/// Parses `text` (one YAML document, BOM already stripped) into a node tree: on the fast path
+/// Parses `text` (one YAML document, BOM already stripped) into a [`Document`]: on the fast path
 /// when it can, else (and for every error) with granit-parser.
-pub fn parse(file: FileId, text: &str) -> Result<Node<'_>, Diagnostic> {
+pub fn parse(file: FileId, text: &str) -> Result<Document<'_>, Diagnostic> {
     match fast::parse(file, text) {
-        Some(node) => Ok(node),
+        Some(doc) => Ok(doc),
         None => parse_with(file, text, LIMITS),
     }
 }
@@ -130,8 +202,8 @@ struct Limits {
 const LIMITS: Limits = Limits { depth: MAX_DEPTH, nodes: MAX_NODES, aliases: MAX_ALIASES, bytes: MAX_SCALAR_BYTES };
 
 /// Two passes: the parser's events go into a flat arena (aliases stay references, while sizes
-/// and depths are added up), and only a document within the limits becomes a [`Node`] tree.
-fn parse_with(file: FileId, text: &str, limits: Limits) -> Result<Node<'_>, Diagnostic> {
+/// and depths are added up), and only a document within the limits becomes a [`Document`].
+fn parse_with(file: FileId, text: &str, limits: Limits) -> Result<Document<'_>, Diagnostic> {
     let options = granit_parser::options! {
         emit_comments: false,
         emit_unresolved_aliases: true,
@@ -144,10 +216,12 @@ fn parse_with(file: FileId, text: &str, limits: Limits) -> Result<Node<'_>, Diag
         Err(TryLoadError::Receiver(d)) => return Err(*d),
         Err(TryLoadError::Scan(e)) => return Err(builder.scan_error(&e)),
     }
-    Ok(match builder.root {
-        Some(root) => builder.arena.build(root, false),
+    let mut nodes = Vec::with_capacity(builder.arena.raws.len());
+    let root = match builder.root {
+        Some(root) => builder.arena.build(root, false, &mut nodes),
         None => Node { kind: NodeKind::Null, span: Span::new(file, 0..0) },
-    })
+    };
+    Ok(Document::new(root, nodes))
 }
 
 /// One node of the first pass. Collections point into [`Arena::children`].
@@ -192,59 +266,74 @@ impl<'t> Arena<'t> {
         }
     }
 
-    /// The second pass: the tree of the node at `index`. Scalars are moved out of the arena
-    /// unless they are `shared` (or `copy` is set, below an alias).
-    fn build(&mut self, index: u32, copy: bool) -> Node<'t> {
+    /// The second pass: the tree of the node at `index`, its descendants appended to `out`.
+    /// Scalars are moved out of the arena unless they are `shared` (or `copy` is set, below an
+    /// alias).
+    fn build(&mut self, index: u32, copy: bool, out: &mut Vec<Node<'t>>) -> Node<'t> {
         let raw = &mut self.raws[index as usize];
         let copy = copy || raw.shared;
         let span = raw.span;
         let kind = match &mut raw.kind {
             RawKind::Scalar(kind) if copy => kind.clone(),
             RawKind::Scalar(kind) => std::mem::replace(kind, NodeKind::Null),
-            &mut RawKind::Alias(target) => return Node { span, ..self.build(target, true) },
+            &mut RawKind::Alias(target) => return Node { span, ..self.build(target, true, out) },
             &mut RawKind::Seq { start, len } => {
                 let mut items = Vec::with_capacity(len as usize);
                 for i in start..start + len {
-                    items.push(self.build(self.children[i as usize], copy));
+                    items.push(self.build(self.children[i as usize], copy, out));
                 }
-                NodeKind::Seq(items)
+                let first = out.len() as u32;
+                out.extend(items);
+                NodeKind::Seq { start: first, len }
             }
             &mut RawKind::Map { start, len, merges } => {
                 let mut entries = Vec::with_capacity(len as usize);
                 for i in (start..start + 2 * len).step_by(2) {
-                    let key = self.build(self.children[i as usize], copy);
-                    let value = self.build(self.children[i as usize + 1], copy);
+                    let key = self.build(self.children[i as usize], copy, out);
+                    let value = self.build(self.children[i as usize + 1], copy, out);
                     entries.push((key, value));
                 }
                 if merges > 0 {
-                    self.merge(&mut entries, start + 2 * len, merges, copy);
+                    self.merge(&mut entries, start + 2 * len, merges, copy, out);
                 }
-                NodeKind::Map(entries)
+                let first = out.len() as u32;
+                let len = entries.len() as u32;
+                out.extend(entries.into_iter().flat_map(|(key, value)| [key, value]));
+                NodeKind::Map { start: first, len }
             }
         };
         Node { kind, span }
     }
 
     /// Appends the entries of the merged maps whose keys `entries` lacks; earlier maps win.
-    fn merge(&mut self, entries: &mut Vec<(Node<'t>, Node<'t>)>, start: u32, merges: u32, copy: bool) {
+    fn merge(
+        &mut self,
+        entries: &mut Vec<(Node<'t>, Node<'t>)>,
+        start: u32,
+        merges: u32,
+        copy: bool,
+        out: &mut Vec<Node<'t>>,
+    ) {
         let mut index = KeyIndex::default();
         for i in start..start + merges {
-            let source = self.build(self.children[i as usize], copy);
-            let maps = match source.kind {
-                NodeKind::Map(entries) => vec![entries],
-                NodeKind::Seq(items) => items
-                    .into_iter()
-                    .filter_map(|item| match item.kind {
-                        NodeKind::Map(entries) => Some(entries),
-                        _ => None,
-                    })
+            let source = self.build(self.children[i as usize], copy, out);
+            let maps: Vec<Node<'t>> = match source.kind {
+                NodeKind::Map { .. } => vec![source],
+                NodeKind::Seq { start, len } => out[start as usize..(start + len) as usize]
+                    .iter()
+                    .filter(|item| matches!(item.kind, NodeKind::Map { .. }))
+                    .cloned()
                     .collect(),
                 _ => Vec::new(),
             };
-            for (key, value) in maps.into_iter().flatten() {
-                if index.find(entries.len(), |i| Some(&entries[i].0.kind), &key.kind).is_none() {
-                    index.add(&key.kind);
-                    entries.push((key, value));
+            for map in maps {
+                let NodeKind::Map { start, len } = map.kind else { continue };
+                for at in (start..start + 2 * len).step_by(2) {
+                    let key = &out[at as usize];
+                    if index.find(entries.len(), |i| Some(&entries[i].0.kind), &key.kind).is_none() {
+                        index.add(&key.kind);
+                        entries.push((key.clone(), out[at as usize + 1].clone()));
+                    }
                 }
             }
         }
@@ -317,7 +406,7 @@ fn fingerprint(key: &NodeKind<'_>) -> u64 {
             let (first, last) = (bytes.first().copied().unwrap_or(0), bytes.last().copied().unwrap_or(0));
             (bytes.len() as u64).wrapping_mul(7) ^ u64::from(first) ^ u64::from(last).wrapping_mul(3)
         }
-        NodeKind::Seq(_) | NodeKind::Map(_) => return 0,
+        NodeKind::Seq { .. } | NodeKind::Map { .. } => return 0,
     };
     1 << (mix % 64)
 }
@@ -331,7 +420,7 @@ fn key_hash(state: &RandomState, key: &NodeKind<'_>) -> Option<u64> {
         NodeKind::Int(i) => (2u8, i).hash(&mut h),
         NodeKind::Float(f) => (3u8, f.to_bits()).hash(&mut h),
         NodeKind::Str(s) => (4u8, s.as_ref()).hash(&mut h),
-        NodeKind::Seq(_) | NodeKind::Map(_) => return None,
+        NodeKind::Seq { .. } | NodeKind::Map { .. } => return None,
     }
     Some(h.finish())
 }
@@ -355,7 +444,7 @@ fn key_text(key: &NodeKind<'_>) -> String {
         NodeKind::Int(i) => i.to_string(),
         NodeKind::Float(f) => f.to_string(),
         NodeKind::Str(s) => abbreviate(s),
-        NodeKind::Seq(_) | NodeKind::Map(_) => String::new(),
+        NodeKind::Seq { .. } | NodeKind::Map { .. } => String::new(),
     }
 }
 
@@ -961,14 +1050,19 @@ impl Error {
 
 /// Deserializes `T` from `node`. Unknown keys are collected in `soft` (all of them, the value is
 /// skipped); the first hard error is returned. Either way, `soft` may have grown.
-pub fn from_node<'n, T: Deserialize<'n>>(node: &'n Node<'n>, soft: &RefCell<Vec<Diagnostic>>) -> Result<T, Diagnostic> {
-    T::deserialize(NodeDe { node, soft }).map_err(|e| {
+pub fn from_node<'n, T: Deserialize<'n>>(
+    doc: &'n Document<'n>,
+    soft: &RefCell<Vec<Diagnostic>>,
+) -> Result<T, Diagnostic> {
+    let node = &doc.root;
+    T::deserialize(NodeDe { doc, node, soft }).map_err(|e| {
         let span = e.span.unwrap_or(node.span);
         Diagnostic::error("E0002", e.message, span, "").with_help_opt(e.help)
     })
 }
 
 struct NodeDe<'n, 's> {
+    doc: &'n Document<'n>,
     node: &'n Node<'n>,
     soft: &'s RefCell<Vec<Diagnostic>>,
 }
@@ -989,15 +1083,15 @@ fn mismatch_help(expected: &str, found: &NodeKind<'_>) -> Option<String> {
         ("an integer" | "a number", NodeKind::Str(s)) if s.trim().parse::<f64>().is_ok() => {
             format!("remove the quotes: write `{}`", s.trim())
         }
-        ("a map", NodeKind::Seq(_)) => "write `key: value` entries here, not `- item` entries".to_string(),
-        ("a list", NodeKind::Map(_)) => {
+        ("a map", NodeKind::Seq { .. }) => "write `key: value` entries here, not `- item` entries".to_string(),
+        ("a list", NodeKind::Map { .. }) => {
             "write `- item` entries (or `[a, b]`) here, not `key: value` entries".to_string()
         }
         ("a map", _) => "write a map here: `key: value` entries, or `{key: value}`".to_string(),
         ("a string" | "a string or a map", NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Bool(_)) => {
             "quote the value to make it a string".to_string()
         }
-        ("a string or a map", NodeKind::Seq(_)) => {
+        ("a string or a map", NodeKind::Seq { .. }) => {
             "write a type string such as `int`, or a map such as `{type: int}`".to_string()
         }
         _ => return None,
@@ -1030,10 +1124,8 @@ impl<'n> de::Deserializer<'n> for NodeDe<'n, '_> {
             NodeKind::Int(i) => visitor.visit_i64(*i),
             NodeKind::Float(f) => visitor.visit_f64(*f),
             NodeKind::Str(s) => visitor.visit_borrowed_str(s),
-            NodeKind::Seq(items) => visitor.visit_seq(Seq { items: items.iter(), soft: self.soft }),
-            NodeKind::Map(entries) => {
-                visitor.visit_map(Map { entries: entries.iter(), value: None, soft: self.soft, fields: None })
-            }
+            NodeKind::Seq { .. } => visitor.visit_seq(self.seq()),
+            NodeKind::Map { .. } => visitor.visit_map(self.map(None)),
         };
         result.map_err(|e: Error| e.at(span))
     }
@@ -1119,9 +1211,7 @@ impl<'n> de::Deserializer<'n> for NodeDe<'n, '_> {
 
     fn deserialize_seq<V: Visitor<'n>>(self, visitor: V) -> Result<V::Value, Error> {
         match &self.node.kind {
-            NodeKind::Seq(items) => {
-                visitor.visit_seq(Seq { items: items.iter(), soft: self.soft }).map_err(|e: Error| e.at(self.node.span))
-            }
+            NodeKind::Seq { .. } => visitor.visit_seq(self.seq()).map_err(|e: Error| e.at(self.node.span)),
             _ => Err(self.mismatch("a list")),
         }
     }
@@ -1145,13 +1235,10 @@ impl<'n> de::Deserializer<'n> for NodeDe<'n, '_> {
 
     fn deserialize_map<V: Visitor<'n>>(self, visitor: V) -> Result<V::Value, Error> {
         match &self.node.kind {
-            NodeKind::Map(entries) => visitor
-                .visit_map(Map { entries: entries.iter(), value: None, soft: self.soft, fields: None })
-                .map_err(|e: Error| e.at(self.node.span)),
             // An empty value (`Create:`) reads as an empty map.
-            NodeKind::Null => visitor
-                .visit_map(Map { entries: [].iter(), value: None, soft: self.soft, fields: None })
-                .map_err(|e: Error| e.at(self.node.span)),
+            NodeKind::Map { .. } | NodeKind::Null => {
+                visitor.visit_map(self.map(None)).map_err(|e: Error| e.at(self.node.span))
+            }
             _ => Err(self.mismatch("a map")),
         }
     }
@@ -1162,14 +1249,11 @@ impl<'n> de::Deserializer<'n> for NodeDe<'n, '_> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        let entries = match &self.node.kind {
-            NodeKind::Map(entries) => entries.as_slice(),
-            NodeKind::Null => &[],
-            _ => return Err(self.mismatch("a map")),
-        };
-        visitor
-            .visit_map(Map { entries: entries.iter(), value: None, soft: self.soft, fields: Some(fields) })
-            .map_err(|e: Error| e.at(self.node.span))
+        if !matches!(self.node.kind, NodeKind::Map { .. } | NodeKind::Null) {
+            return Err(self.mismatch("a map"));
+        }
+        let span = self.node.span;
+        visitor.visit_map(self.map(Some(fields))).map_err(|e: Error| e.at(span))
     }
 
     fn deserialize_enum<V: Visitor<'n>>(
@@ -1181,7 +1265,7 @@ impl<'n> de::Deserializer<'n> for NodeDe<'n, '_> {
         if name == SHAPE {
             let variant = match &self.node.kind {
                 NodeKind::Str(_) => "str",
-                NodeKind::Map(_) => "map",
+                NodeKind::Map { .. } => "map",
                 _ => return Err(self.mismatch("a string or a map")),
             };
             return visitor.visit_enum(ShapeAccess { variant, de: self });
@@ -1204,7 +1288,26 @@ impl<'n> de::Deserializer<'n> for NodeDe<'n, '_> {
     }
 }
 
+impl<'n, 's> NodeDe<'n, 's> {
+    /// The items of a sequence node.
+    fn seq(&self) -> Seq<'n, 's> {
+        Seq { doc: self.doc, items: self.doc.items(self.node).iter(), soft: self.soft }
+    }
+
+    /// The entries of a map node (none for null), `fields` for a struct.
+    fn map(&self, fields: Option<&'static [&'static str]>) -> Map<'n, 's> {
+        Map {
+            doc: self.doc,
+            entries: self.doc.entries(self.node).chunks_exact(2),
+            value: None,
+            soft: self.soft,
+            fields,
+        }
+    }
+}
+
 struct Seq<'n, 's> {
+    doc: &'n Document<'n>,
     items: std::slice::Iter<'n, Node<'n>>,
     soft: &'s RefCell<Vec<Diagnostic>>,
 }
@@ -1213,9 +1316,10 @@ impl<'n> SeqAccess<'n> for Seq<'n, '_> {
     type Error = Error;
     fn next_element_seed<T: DeserializeSeed<'n>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
         match self.items.next() {
-            Some(node) => {
-                seed.deserialize(NodeDe { node, soft: self.soft }).map(Some).map_err(|e: Error| e.at(node.span))
-            }
+            Some(node) => seed
+                .deserialize(NodeDe { doc: self.doc, node, soft: self.soft })
+                .map(Some)
+                .map_err(|e: Error| e.at(node.span)),
             None => Ok(None),
         }
     }
@@ -1227,7 +1331,9 @@ impl<'n> SeqAccess<'n> for Seq<'n, '_> {
 }
 
 struct Map<'n, 's> {
-    entries: std::slice::Iter<'n, (Node<'n>, Node<'n>)>,
+    doc: &'n Document<'n>,
+    /// Key and value nodes, in pairs.
+    entries: std::slice::ChunksExact<'n, Node<'n>>,
     value: Option<&'n Node<'n>>,
     soft: &'s RefCell<Vec<Diagnostic>>,
     /// For structs: the known keys. Unknown ones become soft diagnostics and are skipped.
@@ -1237,7 +1343,8 @@ struct Map<'n, 's> {
 impl<'n> MapAccess<'n> for Map<'n, '_> {
     type Error = Error;
     fn next_key_seed<K: DeserializeSeed<'n>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
-        for (key, value) in self.entries.by_ref() {
+        for pair in self.entries.by_ref() {
+            let (key, value) = (&pair[0], &pair[1]);
             if let (Some(fields), NodeKind::Str(name)) = (self.fields, &key.kind) {
                 if !fields.contains(&name.as_ref()) {
                     let help = did_you_mean(name, fields.iter().copied())
@@ -1263,7 +1370,7 @@ impl<'n> MapAccess<'n> for Map<'n, '_> {
             }
             self.value = Some(value);
             return seed
-                .deserialize(NodeDe { node: key, soft: self.soft })
+                .deserialize(NodeDe { doc: self.doc, node: key, soft: self.soft })
                 .map(Some)
                 .map_err(|e: Error| e.at(key.span));
         }
@@ -1272,7 +1379,7 @@ impl<'n> MapAccess<'n> for Map<'n, '_> {
 
     fn next_value_seed<V: DeserializeSeed<'n>>(&mut self, seed: V) -> Result<V::Value, Error> {
         let node = self.value.take().ok_or_else(|| <Error as de::Error>::custom("value requested before key"))?;
-        seed.deserialize(NodeDe { node, soft: self.soft }).map_err(|e: Error| e.at(node.span))
+        seed.deserialize(NodeDe { doc: self.doc, node, soft: self.soft }).map_err(|e: Error| e.at(node.span))
     }
 
     // Lets a map be allocated at its size rather than grown (an upper bound for a struct,
@@ -1346,13 +1453,61 @@ mod tests {
 
     const FILE: FileId = FileId(0);
 
-    fn parsed(text: &str) -> Node<'_> {
-        parse(FILE, text).unwrap_or_else(|d| panic!("{text:?}: {d:?}"))
+    /// A parsed document as a tree, children inside their collections, owning its strings:
+    /// what the tests take apart. (It shadows the parser's own `Node` and `NodeKind` here.)
+    #[derive(Debug, Clone, PartialEq)]
+    pub(super) struct Node {
+        pub kind: NodeKind,
+        pub span: Span,
+    }
+
+    #[derive(Debug, Clone, PartialEq)]
+    pub(super) enum NodeKind {
+        Null,
+        Bool(bool),
+        Int(i64),
+        Float(f64),
+        Str(String),
+        Seq(Vec<Node>),
+        Map(Vec<(Node, Node)>),
+    }
+
+    impl NodeKind {
+        fn describe(&self) -> &'static str {
+            match self {
+                NodeKind::Seq(_) => "a list",
+                NodeKind::Map(_) => "a map",
+                _ => "a scalar",
+            }
+        }
+    }
+
+    /// The tree of `doc`.
+    pub(super) fn nested(doc: &Document<'_>) -> Node {
+        fn node(doc: &Document<'_>, n: &super::Node<'_>) -> Node {
+            let kind = match &n.kind {
+                super::NodeKind::Null => NodeKind::Null,
+                super::NodeKind::Bool(b) => NodeKind::Bool(*b),
+                super::NodeKind::Int(i) => NodeKind::Int(*i),
+                super::NodeKind::Float(f) => NodeKind::Float(*f),
+                super::NodeKind::Str(s) => NodeKind::Str(s.to_string()),
+                super::NodeKind::Seq { .. } => NodeKind::Seq(doc.items(n).iter().map(|i| node(doc, i)).collect()),
+                super::NodeKind::Map { .. } => NodeKind::Map(
+                    doc.entries(n).chunks_exact(2).map(|kv| (node(doc, &kv[0]), node(doc, &kv[1]))).collect(),
+                ),
+            };
+            Node { kind, span: n.span }
+        }
+        node(doc, &doc.root)
+    }
+
+    fn parsed(text: &str) -> Node {
+        nested(&parse(FILE, text).unwrap_or_else(|d| panic!("{text:?}: {d:?}")))
     }
 
     fn error(text: &str) -> Diagnostic {
         match parse(FILE, text) {
-            Ok(node) => panic!("{text:?} parsed: {node:?}"),
+            Ok(doc) => panic!("{text:?} parsed: {doc:?}"),
             Err(d) => d,
         }
     }
@@ -1362,14 +1517,14 @@ mod tests {
         &text[span.start as usize..span.end as usize]
     }
 
-    fn entries<'a>(node: &'a Node<'a>) -> &'a [(Node<'a>, Node<'a>)] {
+    fn entries(node: &Node) -> &[(Node, Node)] {
         match &node.kind {
             NodeKind::Map(entries) => entries,
             other => panic!("expected a map, found {other:?}"),
         }
     }
 
-    fn items<'a>(node: &'a Node<'a>) -> &'a [Node<'a>] {
+    fn items(node: &Node) -> &[Node] {
         match &node.kind {
             NodeKind::Seq(items) => items,
             other => panic!("expected a list, found {other:?}"),
@@ -1377,36 +1532,22 @@ mod tests {
     }
 
     /// The value of the only key of `v: <src>`.
-    fn value(src: &str) -> NodeKind<'static> {
+    fn value(src: &str) -> NodeKind {
         let text = format!("v: {src}\n");
-        owned(&entries(&parsed(&text))[0].1.kind)
-    }
-
-    /// A copy of `kind` that borrows nothing.
-    fn owned(kind: &NodeKind<'_>) -> NodeKind<'static> {
-        let node = |n: &Node<'_>| Node { kind: owned(&n.kind), span: n.span };
-        match kind {
-            NodeKind::Null => NodeKind::Null,
-            NodeKind::Bool(b) => NodeKind::Bool(*b),
-            NodeKind::Int(i) => NodeKind::Int(*i),
-            NodeKind::Float(f) => NodeKind::Float(*f),
-            NodeKind::Str(s) => NodeKind::Str(Cow::Owned(s.to_string())),
-            NodeKind::Seq(items) => NodeKind::Seq(items.iter().map(node).collect()),
-            NodeKind::Map(entries) => NodeKind::Map(entries.iter().map(|(k, v)| (node(k), node(v))).collect()),
-        }
+        entries(&parsed(&text))[0].1.kind.clone()
     }
 
     /// Map entries as `key=value` strings (scalars only).
     fn pairs(node: &Node) -> Vec<String> {
         let show = |k: &NodeKind| match k {
-            NodeKind::Str(s) => s.to_string(),
+            NodeKind::Str(s) => s.clone(),
             NodeKind::Int(i) => i.to_string(),
             other => format!("{other:?}"),
         };
         entries(node).iter().map(|(k, v)| format!("{}={}", show(&k.kind), show(&v.kind))).collect()
     }
 
-    fn str(s: &str) -> NodeKind<'_> {
+    fn str(s: &str) -> NodeKind {
         NodeKind::Str(s.into())
     }
 
@@ -1804,7 +1945,7 @@ quoted:
             }
         }
         match parse(FILE, text) {
-            Ok(node) => check(text, &node),
+            Ok(doc) => check(text, &nested(&doc)),
             Err(d) => {
                 assert_eq!(d.code, "E0001");
                 for label in &d.labels {

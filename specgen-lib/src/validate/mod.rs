@@ -243,7 +243,7 @@ fn parse_file(id: FileId, file: &SourceFile) -> FileOutcome {
 
 /// Deserializes a whole file; a file that is empty or `null` reads as an empty map.
 fn deserialize<'n, T: serde::Deserialize<'n>>(
-    node: &'n yaml::Node<'n>,
+    node: &'n yaml::Document<'n>,
     soft: &RefCell<Vec<Diagnostic>>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<T> {
