@@ -478,11 +478,14 @@ fn check_depends_cycles(ctx: &mut Ctx, file: &spec::ServicesFile, services: &BTr
 /// service).
 fn check_unique_operations(ctx: &mut Ctx, parsed: &Parsed, services: &BTreeMap<String, Service>) {
     for service in services.values() {
-        // Hashed: only looked up, never iterated (diagnostics follow the operations' order).
-        let mut names: HashMap<&str, Span> = HashMap::new();
-        let mut routes: HashMap<(Method, String), (Span, &str)> = HashMap::new();
+        // Hashed: only looked up, never iterated (diagnostics follow the operations' order);
+        // sized for every operation of the service, so the tables never grow.
+        let domains = || parsed.domains.iter().filter(|(svc, ..)| svc == &service.name);
+        let operations = domains().map(|(_, _, _, spec)| spec.operations.len()).sum();
+        let mut names: HashMap<&str, Span> = HashMap::with_capacity(operations);
+        let mut routes: HashMap<(Method, String), (Span, &str)> = HashMap::with_capacity(operations);
         let mut subscribers: HashMap<&str, (Span, &str)> = HashMap::new();
-        for (_, _, _, spec) in parsed.domains.iter().filter(|(svc, ..)| svc == &service.name) {
+        for (_, _, _, spec) in domains() {
             for (op_name, op) in &spec.operations {
                 let Some(event) = op.events.as_ref().and_then(|e| e.value.subscribe.as_ref()) else { continue };
                 if let Some((first, other)) = subscribers.get(event.value.as_str()) {

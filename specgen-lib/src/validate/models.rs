@@ -17,7 +17,8 @@ pub(crate) const INPUT_VARIANTS: [&str; 3] = ["Create", "Update", "Patch"];
 /// Checks models.yaml and fills `ir.models` and `ir.classes`.
 pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir) {
     // Pass 1: every class name, so references (also recursive ones) resolve in pass 2.
-    let mut defined: HashMap<String, Span> = HashMap::new();
+    let classes = file.models.values().map(|model| 1 + model.variants.len()).sum();
+    let mut defined: HashMap<String, Span> = HashMap::with_capacity(classes);
     for (name, model) in &file.models {
         if !is_pascal(name) {
             ctx.push(
@@ -207,7 +208,8 @@ fn lower_field<'a>(ctx: &mut Ctx, model: &'a str, name: &'a Spanned<String>, def
         );
         return None;
     }
-    let owner = |description: Option<&'a str>| Owner { prefix: model, name: &name.value, description };
+    let owner =
+        |description: Option<&'a str>| Owner { prefix: model, snake_prefix: false, name: &name.value, description };
     match def {
         FieldDef::Short(ty) => {
             let ty = ctx.resolve_short(ty, &owner(None), None)?;

@@ -11,7 +11,7 @@ use crate::spec::models::TypeExpr;
 use crate::spec::Spanned;
 
 use super::models::INPUT_VARIANTS;
-use super::types::{parse_shorthand, pascal, sub_span, Ast, Owner};
+use super::types::{parse_shorthand, sub_span, Ast, Owner};
 use super::values::RawConstraints;
 use super::{is_identifier, Ctx};
 
@@ -235,7 +235,6 @@ fn warn_readonly_input(ctx: &mut Ctx, ir: &Ir, class: &str, span: Span) {
 
 fn lower_params(ctx: &mut Ctx, op: &Spanned<String>, defs: &[ParamDef]) -> Vec<(Span, Param)> {
     let mut out: Vec<(Span, Param)> = Vec::with_capacity(defs.len());
-    let mut enum_prefix = None;
     for def in defs {
         let (name_span, param) = match def {
             ParamDef::Short(name) => (
@@ -250,9 +249,7 @@ fn lower_params(ctx: &mut Ctx, op: &Spanned<String>, defs: &[ParamDef]) -> Vec<(
                     constraints: Default::default(),
                 }),
             ),
-            ParamDef::Full(p) => {
-                (p.name.span, lower_param(ctx, enum_prefix.get_or_insert_with(|| pascal(&op.value)), p))
-            }
+            ParamDef::Full(p) => (p.name.span, lower_param(ctx, &op.value, p)),
         };
         let name = match def {
             ParamDef::Short(n) => n,
@@ -289,13 +286,13 @@ fn lower_params(ctx: &mut Ctx, op: &Spanned<String>, defs: &[ParamDef]) -> Vec<(
     out
 }
 
-/// `prefix` names the parameter's enums: the operation's name in PascalCase.
-fn lower_param(ctx: &mut Ctx, prefix: &str, p: &spec::ParamSpec) -> Option<Param> {
+/// `op` (the operation's name) names the parameter's enums, in PascalCase.
+fn lower_param(ctx: &mut Ctx, op: &str, p: &spec::ParamSpec) -> Option<Param> {
     let source = match p.source.as_ref().map(|s| s.value) {
         Some(spec::ParamSource::Query) => ParamSource::Query,
         _ => ParamSource::Path,
     };
-    let owner = Owner { prefix, name: &p.name.value, description: p.description.as_deref() };
+    let owner = Owner { prefix: op, snake_prefix: true, name: &p.name.value, description: p.description.as_deref() };
     let ty = match &p.ty {
         Some(ty) => ctx.resolve_type(ty, &owner, p.values.as_ref())?,
         // The default `string`.

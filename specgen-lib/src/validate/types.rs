@@ -87,8 +87,11 @@ impl<'a> Parser<'a> {
 /// Who owns a type being resolved: names its enums (`<Owner><Name>` in PascalCase).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Owner<'a> {
-    /// PascalCase prefix, e.g. the model name or the operation name in PascalCase.
+    /// The prefix of its enums' names: a model name, or an operation name.
     pub prefix: &'a str,
+    /// Whether `prefix` is snake_case (an operation's name), written in PascalCase in enum
+    /// names. Converted only when an enum is named: few owners make one.
+    pub snake_prefix: bool,
     /// The field or parameter name.
     pub name: &'a str,
     /// Description given to a generated enum.
@@ -98,20 +101,17 @@ pub(crate) struct Owner<'a> {
 impl Owner<'_> {
     fn enum_name(&self) -> String {
         let mut name = String::with_capacity(self.prefix.len() + self.name.len());
-        name.push_str(self.prefix);
+        if self.snake_prefix {
+            push_pascal(&mut name, self.prefix);
+        } else {
+            name.push_str(self.prefix);
+        }
         push_pascal(&mut name, self.name);
         name
     }
 }
 
-/// `snake_case` → `SnakeCase`.
-pub(crate) fn pascal(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    push_pascal(&mut out, name);
-    out
-}
-
-/// Appends `name` in PascalCase to `out`.
+/// Appends `name` (`snake_case`) in PascalCase (`SnakeCase`) to `out`.
 fn push_pascal(out: &mut String, name: &str) {
     for part in name.split('_').filter(|p| !p.is_empty()) {
         let mut chars = part.chars();
@@ -534,6 +534,11 @@ mod tests {
 
     #[test]
     fn pascal_case() {
+        let pascal = |name: &str| {
+            let mut out = String::new();
+            push_pascal(&mut out, name);
+            out
+        };
         assert_eq!(pascal("reading_status"), "ReadingStatus");
         assert_eq!(pascal("x"), "X");
     }
