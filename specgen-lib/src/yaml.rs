@@ -51,24 +51,98 @@ mod fast;
 
 /// A parsed YAML node with its byte span.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
-    pub kind: NodeKind,
+pub struct Node<'t> {
+    pub kind: NodeKind<'t>,
     pub span: Span,
 }
 
-/// The shapes a YAML node can take after tag resolution (YAML 1.2 core schema).
+/// The shapes a YAML node can take after tag resolution (YAML 1.2 core schema). Strings borrow
+/// from the parsed text when they are written there as they are (no escapes, no folding): most
+/// scalars of a spec file are, and copying each one was a large part of parsing. A
+/// collection's children are a range of its [`Document`]'s nodes.
 #[derive(Debug, Clone, PartialEq)]
-pub enum NodeKind {
+pub enum NodeKind<'t> {
     Null,
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
-    Seq(Vec<Node>),
-    Map(Vec<(Node, Node)>),
+    Str(Cow<'t, str>),
+    /// `len` items from `start`.
+    Seq {
+        start: u32,
+        len: u32,
+    },
+    /// `len` entries from `start`, each a key node followed by its value node.
+    Map {
+        start: u32,
+        len: u32,
+    },
 }
 
-impl NodeKind {
+/// A parsed file: its root and, in one vector, the children of every collection (each
+/// collection's together). Why not a vector per collection: building and freeing tens of
+/// thousands of small vectors was a large part of reading a big project.
+#[derive(Clone)]
+pub struct Document<'t> {
+    pub root: Node<'t>,
+    nodes: Vec<Node<'t>>,
+}
+
+impl<'t> Document<'t> {
+    /// The document of `root`, the children of its collections in `nodes`.
+    fn new(root: Node<'t>, nodes: Vec<Node<'t>>) -> Self {
+        Document { root, nodes }
+    }
+
+    /// The items of a sequence (none for anything else).
+    pub fn items(&self, node: &Node<'t>) -> &[Node<'t>] {
+        match node.kind {
+            NodeKind::Seq { start, len } => &self.nodes[start as usize..(start + len) as usize],
+            _ => &[],
+        }
+    }
+
+    /// The keys and values of a map, alternating (none for anything else).
+    pub fn entries(&self, node: &Node<'t>) -> &[Node<'t>] {
+        match node.kind {
+            NodeKind::Map { start, len } => &self.nodes[start as usize..(start + 2 * len) as usize],
+            _ => &[],
+        }
+    }
+}
+
+/// Prints the tree, children inside their collections, whatever the order of `nodes`.
+impl fmt::Debug for Document<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Tree<'d, 't>(&'d Document<'t>, &'d Node<'t>);
+        impl fmt::Debug for Tree<'_, '_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let Tree(doc, node) = *self;
+                match &node.kind {
+                    NodeKind::Seq { .. } => {
+                        let items = doc.items(node).iter().map(|item| Tree(doc, item));
+                        f.debug_struct("Seq")
+                            .field("span", &node.span)
+                            .field("items", &items.collect::<Vec<_>>())
+                            .finish()
+                    }
+                    NodeKind::Map { .. } => {
+                        let entries =
+                            doc.entries(node).chunks_exact(2).map(|kv| (Tree(doc, &kv[0]), Tree(doc, &kv[1])));
+                        f.debug_struct("Map")
+                            .field("span", &node.span)
+                            .field("entries", &entries.collect::<Vec<_>>())
+                            .finish()
+                    }
+                    _ => node.fmt(f),
+                }
+            }
+        }
+        Tree(self, &self.root).fmt(f)
+    }
+}
+
+impl NodeKind<'_> {
     /// "a string", "a map"… for messages.
     pub fn describe(&self) -> String {
         match self {
@@ -77,8 +151,8 @@ impl NodeKind {
             NodeKind::Int(i) => format!("the integer `{i}`"),
             NodeKind::Float(f) => format!("the number `{f}`"),
             NodeKind::Str(s) => format!("the string `{}`", abbreviate(s)),
-            NodeKind::Seq(_) => "a list".into(),
-            NodeKind::Map(_) => "a map".into(),
+            NodeKind::Seq { .. } => "a list".into(),
+            NodeKind::Map { .. } => "a map".into(),
         }
     }
 }
@@ -107,11 +181,11 @@ const BUDGET_HELP: &str =
     "specgen bounds aliases, nesting depth and events to keep hostile input cheap; flatten the file";
 const DUPLICATE_HELP: &str = "each key may appear once in a map; remove or rename one";
 
-/// Parses `text` (one YAML document, BOM already stripped) into a node tree: on the fast path
+/// Parses `text` (one YAML document, BOM already stripped) into a [`Document`]: on the fast path
 /// when it can, else (and for every error) with granit-parser.
-pub fn parse(file: FileId, text: &str) -> Result<Node, Diagnostic> {
+pub fn parse(file: FileId, text: &str) -> Result<Document<'_>, Diagnostic> {
     match fast::parse(file, text) {
-        Some(node) => Ok(node),
+        Some(doc) => Ok(doc),
         None => parse_with(file, text, LIMITS),
     }
 }
@@ -128,8 +202,8 @@ struct Limits {
 const LIMITS: Limits = Limits { depth: MAX_DEPTH, nodes: MAX_NODES, aliases: MAX_ALIASES, bytes: MAX_SCALAR_BYTES };
 
 /// Two passes: the parser's events go into a flat arena (aliases stay references, while sizes
-/// and depths are added up), and only a document within the limits becomes a [`Node`] tree.
-fn parse_with(file: FileId, text: &str, limits: Limits) -> Result<Node, Diagnostic> {
+/// and depths are added up), and only a document within the limits becomes a [`Document`].
+fn parse_with(file: FileId, text: &str, limits: Limits) -> Result<Document<'_>, Diagnostic> {
     let options = granit_parser::options! {
         emit_comments: false,
         emit_unresolved_aliases: true,
@@ -142,23 +216,25 @@ fn parse_with(file: FileId, text: &str, limits: Limits) -> Result<Node, Diagnost
         Err(TryLoadError::Receiver(d)) => return Err(*d),
         Err(TryLoadError::Scan(e)) => return Err(builder.scan_error(&e)),
     }
-    Ok(match builder.root {
-        Some(root) => builder.arena.build(root, false),
+    let mut nodes = Vec::with_capacity(builder.arena.raws.len());
+    let root = match builder.root {
+        Some(root) => builder.arena.build(root, false, &mut nodes),
         None => Node { kind: NodeKind::Null, span: Span::new(file, 0..0) },
-    })
+    };
+    Ok(Document::new(root, nodes))
 }
 
 /// One node of the first pass. Collections point into [`Arena::children`].
-struct Raw {
-    kind: RawKind,
+struct Raw<'t> {
+    kind: RawKind<'t>,
     span: Span,
     /// Aliases refer to it: its scalars are copied, not moved, into the tree.
     shared: bool,
 }
 
-enum RawKind {
+enum RawKind<'t> {
     /// Never `Seq` or `Map`.
-    Scalar(NodeKind),
+    Scalar(NodeKind<'t>),
     /// `len` nodes from `start`.
     Seq { start: u32, len: u32 },
     /// `len` key-value pairs from `start`, then `merges` values of merge keys `<<`.
@@ -168,14 +244,14 @@ enum RawKind {
 }
 
 #[derive(Default)]
-struct Arena {
-    raws: Vec<Raw>,
+struct Arena<'t> {
+    raws: Vec<Raw<'t>>,
     children: Vec<u32>,
 }
 
-impl Arena {
+impl<'t> Arena<'t> {
     /// The node an index stands for, aliases followed (an anchored node is never an alias).
-    fn target(&self, index: u32) -> &Raw {
+    fn target(&self, index: u32) -> &Raw<'t> {
         match self.raws[index as usize].kind {
             RawKind::Alias(target) => &self.raws[target as usize],
             _ => &self.raws[index as usize],
@@ -183,66 +259,81 @@ impl Arena {
     }
 
     /// The scalar a key resolves to (`None` for a collection).
-    fn scalar(&self, index: u32) -> Option<&NodeKind> {
+    fn scalar(&self, index: u32) -> Option<&NodeKind<'t>> {
         match &self.target(index).kind {
             RawKind::Scalar(kind) => Some(kind),
             _ => None,
         }
     }
 
-    /// The second pass: the tree of the node at `index`. Scalars are moved out of the arena
-    /// unless they are `shared` (or `copy` is set, below an alias).
-    fn build(&mut self, index: u32, copy: bool) -> Node {
+    /// The second pass: the tree of the node at `index`, its descendants appended to `out`.
+    /// Scalars are moved out of the arena unless they are `shared` (or `copy` is set, below an
+    /// alias).
+    fn build(&mut self, index: u32, copy: bool, out: &mut Vec<Node<'t>>) -> Node<'t> {
         let raw = &mut self.raws[index as usize];
         let copy = copy || raw.shared;
         let span = raw.span;
         let kind = match &mut raw.kind {
             RawKind::Scalar(kind) if copy => kind.clone(),
             RawKind::Scalar(kind) => std::mem::replace(kind, NodeKind::Null),
-            &mut RawKind::Alias(target) => return Node { span, ..self.build(target, true) },
+            &mut RawKind::Alias(target) => return Node { span, ..self.build(target, true, out) },
             &mut RawKind::Seq { start, len } => {
                 let mut items = Vec::with_capacity(len as usize);
                 for i in start..start + len {
-                    items.push(self.build(self.children[i as usize], copy));
+                    items.push(self.build(self.children[i as usize], copy, out));
                 }
-                NodeKind::Seq(items)
+                let first = out.len() as u32;
+                out.extend(items);
+                NodeKind::Seq { start: first, len }
             }
             &mut RawKind::Map { start, len, merges } => {
                 let mut entries = Vec::with_capacity(len as usize);
                 for i in (start..start + 2 * len).step_by(2) {
-                    let key = self.build(self.children[i as usize], copy);
-                    let value = self.build(self.children[i as usize + 1], copy);
+                    let key = self.build(self.children[i as usize], copy, out);
+                    let value = self.build(self.children[i as usize + 1], copy, out);
                     entries.push((key, value));
                 }
                 if merges > 0 {
-                    self.merge(&mut entries, start + 2 * len, merges, copy);
+                    self.merge(&mut entries, start + 2 * len, merges, copy, out);
                 }
-                NodeKind::Map(entries)
+                let first = out.len() as u32;
+                let len = entries.len() as u32;
+                out.extend(entries.into_iter().flat_map(|(key, value)| [key, value]));
+                NodeKind::Map { start: first, len }
             }
         };
         Node { kind, span }
     }
 
     /// Appends the entries of the merged maps whose keys `entries` lacks; earlier maps win.
-    fn merge(&mut self, entries: &mut Vec<(Node, Node)>, start: u32, merges: u32, copy: bool) {
+    fn merge(
+        &mut self,
+        entries: &mut Vec<(Node<'t>, Node<'t>)>,
+        start: u32,
+        merges: u32,
+        copy: bool,
+        out: &mut Vec<Node<'t>>,
+    ) {
         let mut index = KeyIndex::default();
         for i in start..start + merges {
-            let source = self.build(self.children[i as usize], copy);
-            let maps = match source.kind {
-                NodeKind::Map(entries) => vec![entries],
-                NodeKind::Seq(items) => items
-                    .into_iter()
-                    .filter_map(|item| match item.kind {
-                        NodeKind::Map(entries) => Some(entries),
-                        _ => None,
-                    })
+            let source = self.build(self.children[i as usize], copy, out);
+            let maps: Vec<Node<'t>> = match source.kind {
+                NodeKind::Map { .. } => vec![source],
+                NodeKind::Seq { start, len } => out[start as usize..(start + len) as usize]
+                    .iter()
+                    .filter(|item| matches!(item.kind, NodeKind::Map { .. }))
+                    .cloned()
                     .collect(),
                 _ => Vec::new(),
             };
-            for (key, value) in maps.into_iter().flatten() {
-                if index.find(entries.len(), |i| Some(&entries[i].0.kind), &key.kind).is_none() {
-                    index.add(&key.kind);
-                    entries.push((key, value));
+            for map in maps {
+                let NodeKind::Map { start, len } = map.kind else { continue };
+                for at in (start..start + 2 * len).step_by(2) {
+                    let key = &out[at as usize];
+                    if index.find(entries.len(), |i| Some(&entries[i].0.kind), &key.kind).is_none() {
+                        index.add(&key.kind);
+                        entries.push((key.clone(), out[at as usize + 1].clone()));
+                    }
                 }
             }
         }
@@ -253,6 +344,11 @@ impl Arena {
 /// (randomly keyed, so crafted keys cannot make every lookup a scan).
 #[derive(Default)]
 struct KeyIndex {
+    /// For small maps, a bit per [`fingerprint`] of the first `folded` keys: a new key whose
+    /// bit is not set equals none of them, so the scan (a string comparison per key) is
+    /// skipped for most keys.
+    fingerprints: u64,
+    folded: usize,
     hashes: Option<(RandomState, HashSet<u64>)>,
 }
 
@@ -261,11 +357,11 @@ const SCAN_LIMIT: usize = 16;
 
 impl KeyIndex {
     /// The position among the `len` keys given by `key_at` of one equal to `key` (scalars only).
-    fn find<'k>(
+    fn find<'k, 't: 'k>(
         &mut self,
         len: usize,
-        key_at: impl Fn(usize) -> Option<&'k NodeKind>,
-        key: &NodeKind,
+        key_at: impl Fn(usize) -> Option<&'k NodeKind<'t>>,
+        key: &NodeKind<'_>,
     ) -> Option<usize> {
         if len > SCAN_LIMIT {
             let (state, hashes) = self.hashes.get_or_insert_with(|| {
@@ -276,34 +372,61 @@ impl KeyIndex {
             if !hashes.contains(&key_hash(state, key)?) {
                 return None;
             }
+        } else {
+            for i in self.folded..len {
+                self.fingerprints |= key_at(i).map_or(0, fingerprint);
+            }
+            self.folded = self.folded.max(len);
+            if self.fingerprints & fingerprint(key) == 0 {
+                return None;
+            }
         }
         (0..len).find(|&i| key_at(i).is_some_and(|k| same_key(k, key)))
     }
 
     /// Records a key added to the map.
-    fn add(&mut self, key: &NodeKind) {
+    fn add(&mut self, key: &NodeKind<'_>) {
         if let Some((state, hashes)) = &mut self.hashes {
             hashes.extend(key_hash(state, key));
         }
     }
 }
 
+/// One bit of 64 standing for a scalar key, the same for keys [`same_key`] finds equal (none
+/// for a collection, which equals nothing). Cheap rather than well spread: a string's length
+/// and its first and last bytes.
+fn fingerprint(key: &NodeKind<'_>) -> u64 {
+    let mix = match key {
+        NodeKind::Null => 0,
+        NodeKind::Bool(b) => 1 + u64::from(*b),
+        NodeKind::Int(i) => (*i as u64).wrapping_add(3),
+        NodeKind::Float(f) => 5 + f.to_bits() % 61,
+        NodeKind::Str(s) => {
+            let bytes = s.as_bytes();
+            let (first, last) = (bytes.first().copied().unwrap_or(0), bytes.last().copied().unwrap_or(0));
+            (bytes.len() as u64).wrapping_mul(7) ^ u64::from(first) ^ u64::from(last).wrapping_mul(3)
+        }
+        NodeKind::Seq { .. } | NodeKind::Map { .. } => return 0,
+    };
+    1 << (mix % 64)
+}
+
 /// Hashes a scalar key consistently with [`same_key`].
-fn key_hash(state: &RandomState, key: &NodeKind) -> Option<u64> {
+fn key_hash(state: &RandomState, key: &NodeKind<'_>) -> Option<u64> {
     let mut h = state.build_hasher();
     match key {
         NodeKind::Null => 0u8.hash(&mut h),
         NodeKind::Bool(b) => (1u8, b).hash(&mut h),
         NodeKind::Int(i) => (2u8, i).hash(&mut h),
         NodeKind::Float(f) => (3u8, f.to_bits()).hash(&mut h),
-        NodeKind::Str(s) => (4u8, s).hash(&mut h),
-        NodeKind::Seq(_) | NodeKind::Map(_) => return None,
+        NodeKind::Str(s) => (4u8, s.as_ref()).hash(&mut h),
+        NodeKind::Seq { .. } | NodeKind::Map { .. } => return None,
     }
     Some(h.finish())
 }
 
 /// Key equality for duplicate detection and merges: scalars by value, collections never.
-fn same_key(a: &NodeKind, b: &NodeKind) -> bool {
+fn same_key(a: &NodeKind<'_>, b: &NodeKind<'_>) -> bool {
     match (a, b) {
         (NodeKind::Null, NodeKind::Null) => true,
         (NodeKind::Bool(x), NodeKind::Bool(y)) => x == y,
@@ -314,14 +437,14 @@ fn same_key(a: &NodeKind, b: &NodeKind) -> bool {
     }
 }
 
-fn key_text(key: &NodeKind) -> String {
+fn key_text(key: &NodeKind<'_>) -> String {
     match key {
         NodeKind::Null => "null".into(),
         NodeKind::Bool(b) => b.to_string(),
         NodeKind::Int(i) => i.to_string(),
         NodeKind::Float(f) => f.to_string(),
         NodeKind::Str(s) => abbreviate(s),
-        NodeKind::Seq(_) | NodeKind::Map(_) => String::new(),
+        NodeKind::Seq { .. } | NodeKind::Map { .. } => String::new(),
     }
 }
 
@@ -331,7 +454,7 @@ struct Builder<'t> {
     file: FileId,
     text: &'t str,
     limits: Limits,
-    arena: Arena,
+    arena: Arena<'t>,
     stack: Vec<Frame>,
     /// Children of the open collections, innermost last (pairs for maps).
     pending: Vec<u32>,
@@ -390,7 +513,7 @@ struct MapState {
 
 type Step = Result<(), Box<Diagnostic>>;
 
-impl<'t> granit_parser::TrySpannedEventReceiver<'t> for Builder<'_> {
+impl<'t> granit_parser::TrySpannedEventReceiver<'t> for Builder<'t> {
     type Error = Box<Diagnostic>;
 
     fn on_event(&mut self, event: Event<'t>, span: granit_parser::Span) -> Step {
@@ -467,7 +590,7 @@ impl<'t> Builder<'t> {
         Span::new(self.file, start..end)
     }
 
-    fn push(&mut self, kind: RawKind, span: Span) -> u32 {
+    fn push(&mut self, kind: RawKind<'t>, span: Span) -> u32 {
         // Fewer nodes than `limits.nodes` (checked before) fit in a u32.
         let index = self.arena.raws.len() as u32;
         self.arena.raws.push(Raw { kind, span, shared: false });
@@ -498,30 +621,30 @@ impl<'t> Builder<'t> {
 
     fn scalar(
         &self,
-        value: Cow<'_, str>,
+        value: Cow<'t, str>,
         style: ScalarStyle,
         tag: Option<&Tag>,
         span: Span,
-    ) -> Result<NodeKind, Box<Diagnostic>> {
+    ) -> Result<NodeKind<'t>, Box<Diagnostic>> {
         let Some(tag) = tag else {
             return match style {
                 ScalarStyle::Plain => resolve_plain(value, span),
-                _ => Ok(NodeKind::Str(value.into_owned())),
+                _ => Ok(NodeKind::Str(value)),
             };
         };
         if tag.parts() == ("", "!") {
-            return Ok(NodeKind::Str(value.into_owned()));
+            return Ok(NodeKind::Str(value));
         }
         let resolved = match tag.core_suffix() {
-            Some("str") => return Ok(NodeKind::Str(value.into_owned())),
+            Some("str") => return Ok(NodeKind::Str(value)),
             Some(core @ ("int" | "float" | "bool" | "null")) => (core, resolve_plain(Cow::Borrowed(&value), span)?),
             _ => return Err(self.tag_error(tag, span, "a scalar")),
         };
         match resolved {
-            ("int", kind @ NodeKind::Int(_))
-            | ("bool", kind @ NodeKind::Bool(_))
-            | ("null", kind @ NodeKind::Null)
-            | ("float", kind @ NodeKind::Float(_)) => Ok(kind),
+            ("int", NodeKind::Int(i)) => Ok(NodeKind::Int(i)),
+            ("bool", NodeKind::Bool(b)) => Ok(NodeKind::Bool(b)),
+            ("null", NodeKind::Null) => Ok(NodeKind::Null),
+            ("float", NodeKind::Float(f)) => Ok(NodeKind::Float(f)),
             ("float", NodeKind::Int(i)) => Ok(NodeKind::Float(i as f64)),
             (core, _) => Err(Box::new(Diagnostic::error(
                 "E0001",
@@ -746,7 +869,7 @@ impl<'t> Builder<'t> {
 }
 
 /// Resolves a plain scalar by the YAML 1.2 core schema.
-fn resolve_plain(value: Cow<'_, str>, span: Span) -> Result<NodeKind, Box<Diagnostic>> {
+fn resolve_plain(value: Cow<'_, str>, span: Span) -> Result<NodeKind<'_>, Box<Diagnostic>> {
     let kind = match value.as_ref() {
         "" | "~" | "null" | "Null" | "NULL" => NodeKind::Null,
         "true" | "True" | "TRUE" => NodeKind::Bool(true),
@@ -771,9 +894,9 @@ fn resolve_plain(value: Cow<'_, str>, span: Span) -> Result<NodeKind, Box<Diagno
             },
             Some(Number::Float) => match s.parse::<f64>() {
                 Ok(f) => NodeKind::Float(f),
-                Err(_) => NodeKind::Str(value.into_owned()),
+                Err(_) => NodeKind::Str(value),
             },
-            None => NodeKind::Str(value.into_owned()),
+            None => NodeKind::Str(value),
         },
     };
     Ok(kind)
@@ -872,10 +995,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
                 f.write_str("a spanned value")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Spanned<T>, A::Error> {
-                let (file, start, end): (u32, u32, u32) =
-                    seq.next_element()?.ok_or_else(|| de::Error::custom("span missing"))?;
+                let span: u128 = seq.next_element()?.ok_or_else(|| de::Error::custom("span missing"))?;
                 let value = seq.next_element()?.ok_or_else(|| de::Error::custom("value missing"))?;
-                Ok(Spanned { value, span: Span { file: FileId(file), start, end } })
+                Ok(Spanned { value, span: unpack_span(span) })
             }
         }
         d.deserialize_tuple_struct(SPANNED, 2, V(std::marker::PhantomData))
@@ -928,15 +1050,20 @@ impl Error {
 
 /// Deserializes `T` from `node`. Unknown keys are collected in `soft` (all of them, the value is
 /// skipped); the first hard error is returned. Either way, `soft` may have grown.
-pub fn from_node<'n, T: Deserialize<'n>>(node: &'n Node, soft: &RefCell<Vec<Diagnostic>>) -> Result<T, Diagnostic> {
-    T::deserialize(NodeDe { node, soft }).map_err(|e| {
+pub fn from_node<'n, T: Deserialize<'n>>(
+    doc: &'n Document<'n>,
+    soft: &RefCell<Vec<Diagnostic>>,
+) -> Result<T, Diagnostic> {
+    let node = &doc.root;
+    T::deserialize(NodeDe { doc, node, soft }).map_err(|e| {
         let span = e.span.unwrap_or(node.span);
         Diagnostic::error("E0002", e.message, span, "").with_help_opt(e.help)
     })
 }
 
 struct NodeDe<'n, 's> {
-    node: &'n Node,
+    doc: &'n Document<'n>,
+    node: &'n Node<'n>,
     soft: &'s RefCell<Vec<Diagnostic>>,
 }
 
@@ -951,20 +1078,20 @@ impl<'n, 's> NodeDe<'n, 's> {
 }
 
 /// What to do about a value of the wrong shape, for the common mistakes.
-fn mismatch_help(expected: &str, found: &NodeKind) -> Option<String> {
+fn mismatch_help(expected: &str, found: &NodeKind<'_>) -> Option<String> {
     let help = match (expected, found) {
         ("an integer" | "a number", NodeKind::Str(s)) if s.trim().parse::<f64>().is_ok() => {
             format!("remove the quotes: write `{}`", s.trim())
         }
-        ("a map", NodeKind::Seq(_)) => "write `key: value` entries here, not `- item` entries".to_string(),
-        ("a list", NodeKind::Map(_)) => {
+        ("a map", NodeKind::Seq { .. }) => "write `key: value` entries here, not `- item` entries".to_string(),
+        ("a list", NodeKind::Map { .. }) => {
             "write `- item` entries (or `[a, b]`) here, not `key: value` entries".to_string()
         }
         ("a map", _) => "write a map here: `key: value` entries, or `{key: value}`".to_string(),
         ("a string" | "a string or a map", NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Bool(_)) => {
             "quote the value to make it a string".to_string()
         }
-        ("a string or a map", NodeKind::Seq(_)) => {
+        ("a string or a map", NodeKind::Seq { .. }) => {
             "write a type string such as `int`, or a map such as `{type: int}`".to_string()
         }
         _ => return None,
@@ -997,10 +1124,8 @@ impl<'n> de::Deserializer<'n> for NodeDe<'n, '_> {
             NodeKind::Int(i) => visitor.visit_i64(*i),
             NodeKind::Float(f) => visitor.visit_f64(*f),
             NodeKind::Str(s) => visitor.visit_borrowed_str(s),
-            NodeKind::Seq(items) => visitor.visit_seq(Seq { items: items.iter(), soft: self.soft }),
-            NodeKind::Map(entries) => {
-                visitor.visit_map(Map { entries: entries.iter(), value: None, soft: self.soft, fields: None })
-            }
+            NodeKind::Seq { .. } => visitor.visit_seq(self.seq()),
+            NodeKind::Map { .. } => visitor.visit_map(self.map(None)),
         };
         result.map_err(|e: Error| e.at(span))
     }
@@ -1009,7 +1134,7 @@ impl<'n> de::Deserializer<'n> for NodeDe<'n, '_> {
         match &self.node.kind {
             NodeKind::Bool(b) => visitor.visit_bool(*b),
             NodeKind::Str(s)
-                if ["yes", "no", "on", "off", "y", "n", "True", "False", "TRUE", "FALSE"].contains(&s.as_str()) =>
+                if ["yes", "no", "on", "off", "y", "n", "True", "False", "TRUE", "FALSE"].contains(&s.as_ref()) =>
             {
                 Err(Error {
                     message: format!("expected `true` or `false`, found the string `{s}`"),
@@ -1086,9 +1211,7 @@ impl<'n> de::Deserializer<'n> for NodeDe<'n, '_> {
 
     fn deserialize_seq<V: Visitor<'n>>(self, visitor: V) -> Result<V::Value, Error> {
         match &self.node.kind {
-            NodeKind::Seq(items) => {
-                visitor.visit_seq(Seq { items: items.iter(), soft: self.soft }).map_err(|e: Error| e.at(self.node.span))
-            }
+            NodeKind::Seq { .. } => visitor.visit_seq(self.seq()).map_err(|e: Error| e.at(self.node.span)),
             _ => Err(self.mismatch("a list")),
         }
     }
@@ -1105,21 +1228,17 @@ impl<'n> de::Deserializer<'n> for NodeDe<'n, '_> {
     ) -> Result<V::Value, Error> {
         if name == SPANNED {
             let span = self.node.span;
-            return visitor
-                .visit_seq(SpannedAccess { span: Some((span.file.0, span.start, span.end)), de: Some(self) });
+            return visitor.visit_seq(SpannedAccess { span: Some(pack_span(span)), de: Some(self) });
         }
         self.deserialize_tuple(len, visitor)
     }
 
     fn deserialize_map<V: Visitor<'n>>(self, visitor: V) -> Result<V::Value, Error> {
         match &self.node.kind {
-            NodeKind::Map(entries) => visitor
-                .visit_map(Map { entries: entries.iter(), value: None, soft: self.soft, fields: None })
-                .map_err(|e: Error| e.at(self.node.span)),
             // An empty value (`Create:`) reads as an empty map.
-            NodeKind::Null => visitor
-                .visit_map(Map { entries: [].iter(), value: None, soft: self.soft, fields: None })
-                .map_err(|e: Error| e.at(self.node.span)),
+            NodeKind::Map { .. } | NodeKind::Null => {
+                visitor.visit_map(self.map(None)).map_err(|e: Error| e.at(self.node.span))
+            }
             _ => Err(self.mismatch("a map")),
         }
     }
@@ -1130,14 +1249,11 @@ impl<'n> de::Deserializer<'n> for NodeDe<'n, '_> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        let entries = match &self.node.kind {
-            NodeKind::Map(entries) => entries.as_slice(),
-            NodeKind::Null => &[],
-            _ => return Err(self.mismatch("a map")),
-        };
-        visitor
-            .visit_map(Map { entries: entries.iter(), value: None, soft: self.soft, fields: Some(fields) })
-            .map_err(|e: Error| e.at(self.node.span))
+        if !matches!(self.node.kind, NodeKind::Map { .. } | NodeKind::Null) {
+            return Err(self.mismatch("a map"));
+        }
+        let span = self.node.span;
+        visitor.visit_map(self.map(Some(fields))).map_err(|e: Error| e.at(span))
     }
 
     fn deserialize_enum<V: Visitor<'n>>(
@@ -1149,7 +1265,7 @@ impl<'n> de::Deserializer<'n> for NodeDe<'n, '_> {
         if name == SHAPE {
             let variant = match &self.node.kind {
                 NodeKind::Str(_) => "str",
-                NodeKind::Map(_) => "map",
+                NodeKind::Map { .. } => "map",
                 _ => return Err(self.mismatch("a string or a map")),
             };
             return visitor.visit_enum(ShapeAccess { variant, de: self });
@@ -1157,7 +1273,7 @@ impl<'n> de::Deserializer<'n> for NodeDe<'n, '_> {
         match &self.node.kind {
             NodeKind::Str(s) => {
                 let span = self.node.span;
-                visitor.visit_enum(s.as_str().into_deserializer()).map_err(|e: Error| e.at(span))
+                visitor.visit_enum(s.as_ref().into_deserializer()).map_err(|e: Error| e.at(span))
             }
             _ => Err(self.mismatch(&format!("one of {}", list(variants)))),
         }
@@ -1172,8 +1288,27 @@ impl<'n> de::Deserializer<'n> for NodeDe<'n, '_> {
     }
 }
 
+impl<'n, 's> NodeDe<'n, 's> {
+    /// The items of a sequence node.
+    fn seq(&self) -> Seq<'n, 's> {
+        Seq { doc: self.doc, items: self.doc.items(self.node).iter(), soft: self.soft }
+    }
+
+    /// The entries of a map node (none for null), `fields` for a struct.
+    fn map(&self, fields: Option<&'static [&'static str]>) -> Map<'n, 's> {
+        Map {
+            doc: self.doc,
+            entries: self.doc.entries(self.node).chunks_exact(2),
+            value: None,
+            soft: self.soft,
+            fields,
+        }
+    }
+}
+
 struct Seq<'n, 's> {
-    items: std::slice::Iter<'n, Node>,
+    doc: &'n Document<'n>,
+    items: std::slice::Iter<'n, Node<'n>>,
     soft: &'s RefCell<Vec<Diagnostic>>,
 }
 
@@ -1181,17 +1316,25 @@ impl<'n> SeqAccess<'n> for Seq<'n, '_> {
     type Error = Error;
     fn next_element_seed<T: DeserializeSeed<'n>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
         match self.items.next() {
-            Some(node) => {
-                seed.deserialize(NodeDe { node, soft: self.soft }).map(Some).map_err(|e: Error| e.at(node.span))
-            }
+            Some(node) => seed
+                .deserialize(NodeDe { doc: self.doc, node, soft: self.soft })
+                .map(Some)
+                .map_err(|e: Error| e.at(node.span)),
             None => Ok(None),
         }
+    }
+
+    // Lets a list be allocated at its size rather than grown.
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
     }
 }
 
 struct Map<'n, 's> {
-    entries: std::slice::Iter<'n, (Node, Node)>,
-    value: Option<&'n Node>,
+    doc: &'n Document<'n>,
+    /// Key and value nodes, in pairs.
+    entries: std::slice::ChunksExact<'n, Node<'n>>,
+    value: Option<&'n Node<'n>>,
     soft: &'s RefCell<Vec<Diagnostic>>,
     /// For structs: the known keys. Unknown ones become soft diagnostics and are skipped.
     fields: Option<&'static [&'static str]>,
@@ -1200,9 +1343,10 @@ struct Map<'n, 's> {
 impl<'n> MapAccess<'n> for Map<'n, '_> {
     type Error = Error;
     fn next_key_seed<K: DeserializeSeed<'n>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
-        for (key, value) in self.entries.by_ref() {
+        for pair in self.entries.by_ref() {
+            let (key, value) = (&pair[0], &pair[1]);
             if let (Some(fields), NodeKind::Str(name)) = (self.fields, &key.kind) {
-                if !fields.contains(&name.as_str()) {
+                if !fields.contains(&name.as_ref()) {
                     let help = did_you_mean(name, fields.iter().copied())
                         .unwrap_or_else(|| format!("known keys here: {}", list(fields)));
                     self.soft.borrow_mut().push(
@@ -1226,7 +1370,7 @@ impl<'n> MapAccess<'n> for Map<'n, '_> {
             }
             self.value = Some(value);
             return seed
-                .deserialize(NodeDe { node: key, soft: self.soft })
+                .deserialize(NodeDe { doc: self.doc, node: key, soft: self.soft })
                 .map(Some)
                 .map_err(|e: Error| e.at(key.span));
         }
@@ -1235,22 +1379,36 @@ impl<'n> MapAccess<'n> for Map<'n, '_> {
 
     fn next_value_seed<V: DeserializeSeed<'n>>(&mut self, seed: V) -> Result<V::Value, Error> {
         let node = self.value.take().ok_or_else(|| <Error as de::Error>::custom("value requested before key"))?;
-        seed.deserialize(NodeDe { node, soft: self.soft }).map_err(|e: Error| e.at(node.span))
+        seed.deserialize(NodeDe { doc: self.doc, node, soft: self.soft }).map_err(|e: Error| e.at(node.span))
+    }
+
+    // Lets a map be allocated at its size rather than grown (an upper bound for a struct,
+    // whose unknown keys are skipped).
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len())
     }
 }
 
+/// A span as one number, handed to [`Spanned`] as the first element of a sequence (one
+/// number is cheaper to pass through serde than three).
+fn pack_span(span: Span) -> u128 {
+    u128::from(span.file.0) << 64 | u128::from(span.start) << 32 | u128::from(span.end)
+}
+
+fn unpack_span(packed: u128) -> Span {
+    Span { file: FileId((packed >> 64) as u32), start: (packed >> 32) as u32, end: packed as u32 }
+}
+
 struct SpannedAccess<'n, 's> {
-    span: Option<(u32, u32, u32)>,
+    span: Option<u128>,
     de: Option<NodeDe<'n, 's>>,
 }
 
 impl<'n> SeqAccess<'n> for SpannedAccess<'n, '_> {
     type Error = Error;
     fn next_element_seed<T: DeserializeSeed<'n>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
-        if let Some((file, start, end)) = self.span.take() {
-            use serde::de::value::SeqDeserializer;
-            let de = SeqDeserializer::<_, Error>::new([file, start, end].into_iter());
-            return seed.deserialize(de).map(Some);
+        if let Some(span) = self.span.take() {
+            return seed.deserialize(span.into_deserializer()).map(Some);
         }
         match self.de.take() {
             Some(de) => seed.deserialize(de).map(Some),
@@ -1295,13 +1453,61 @@ mod tests {
 
     const FILE: FileId = FileId(0);
 
+    /// A parsed document as a tree, children inside their collections, owning its strings:
+    /// what the tests take apart. (It shadows the parser's own `Node` and `NodeKind` here.)
+    #[derive(Debug, Clone, PartialEq)]
+    pub(super) struct Node {
+        pub kind: NodeKind,
+        pub span: Span,
+    }
+
+    #[derive(Debug, Clone, PartialEq)]
+    pub(super) enum NodeKind {
+        Null,
+        Bool(bool),
+        Int(i64),
+        Float(f64),
+        Str(String),
+        Seq(Vec<Node>),
+        Map(Vec<(Node, Node)>),
+    }
+
+    impl NodeKind {
+        fn describe(&self) -> &'static str {
+            match self {
+                NodeKind::Seq(_) => "a list",
+                NodeKind::Map(_) => "a map",
+                _ => "a scalar",
+            }
+        }
+    }
+
+    /// The tree of `doc`.
+    pub(super) fn nested(doc: &Document<'_>) -> Node {
+        fn node(doc: &Document<'_>, n: &super::Node<'_>) -> Node {
+            let kind = match &n.kind {
+                super::NodeKind::Null => NodeKind::Null,
+                super::NodeKind::Bool(b) => NodeKind::Bool(*b),
+                super::NodeKind::Int(i) => NodeKind::Int(*i),
+                super::NodeKind::Float(f) => NodeKind::Float(*f),
+                super::NodeKind::Str(s) => NodeKind::Str(s.to_string()),
+                super::NodeKind::Seq { .. } => NodeKind::Seq(doc.items(n).iter().map(|i| node(doc, i)).collect()),
+                super::NodeKind::Map { .. } => NodeKind::Map(
+                    doc.entries(n).chunks_exact(2).map(|kv| (node(doc, &kv[0]), node(doc, &kv[1]))).collect(),
+                ),
+            };
+            Node { kind, span: n.span }
+        }
+        node(doc, &doc.root)
+    }
+
     fn parsed(text: &str) -> Node {
-        parse(FILE, text).unwrap_or_else(|d| panic!("{text:?}: {d:?}"))
+        nested(&parse(FILE, text).unwrap_or_else(|d| panic!("{text:?}: {d:?}")))
     }
 
     fn error(text: &str) -> Diagnostic {
         match parse(FILE, text) {
-            Ok(node) => panic!("{text:?} parsed: {node:?}"),
+            Ok(doc) => panic!("{text:?} parsed: {doc:?}"),
             Err(d) => d,
         }
     }
@@ -1739,7 +1945,7 @@ quoted:
             }
         }
         match parse(FILE, text) {
-            Ok(node) => check(text, &node),
+            Ok(doc) => check(text, &nested(&doc)),
             Err(d) => {
                 assert_eq!(d.code, "E0001");
                 for label in &d.labels {

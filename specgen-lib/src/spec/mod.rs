@@ -115,10 +115,35 @@ where
     S: Deserialize<'de>,
     F: Deserialize<'de>,
 {
-    let (tag, variant): (String, _) = data.variant()?;
-    if tag == "str" {
-        variant.newtype_variant().map(short)
-    } else {
-        variant.newtype_variant().map(full)
+    match data.variant()? {
+        (Shape::Str, variant) => variant.newtype_variant().map(short),
+        (Shape::Map, variant) => variant.newtype_variant().map(full),
+    }
+}
+
+/// The variant `crate::yaml` chooses for a "bare string or full map" value, by the node's shape.
+enum Shape {
+    Str,
+    Map,
+}
+
+// Read as a plain identifier, without a `String` for each of the many typed values of a file.
+impl<'de> Deserialize<'de> for Shape {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Shape;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("`str` or `map`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Shape, E> {
+                match v {
+                    "str" => Ok(Shape::Str),
+                    "map" => Ok(Shape::Map),
+                    _ => Err(E::unknown_variant(v, &["str", "map"])),
+                }
+            }
+        }
+        d.deserialize_identifier(V)
     }
 }

@@ -1,7 +1,7 @@
 //! Cycle detection shared by the rules that forbid cycles (required references between
 //! models, `depends_on` between services).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Finds cycles in a directed graph given as node → successors (sorted map, so the result is
 /// deterministic). One depth-first search with white/grey/black colouring: linear in nodes plus
@@ -14,36 +14,42 @@ pub(crate) fn find_cycles<'a>(graph: &BTreeMap<&'a str, Vec<&'a str>>) -> Vec<Ve
         Grey,
         Black,
     }
-    let mut colour: BTreeMap<&str, Colour> = graph.keys().map(|k| (*k, Colour::White)).collect();
+    // Nodes by position in key order, successors as positions (`None` outside the graph): the
+    // search then indexes vectors instead of looking names up in a map at every step.
+    let names: Vec<&str> = graph.keys().copied().collect();
+    let position: HashMap<&str, usize> = names.iter().enumerate().map(|(i, name)| (*name, i)).collect();
+    let successors: Vec<Vec<Option<usize>>> =
+        graph.values().map(|succs| succs.iter().map(|s| position.get(s).copied()).collect()).collect();
+    let mut colour = vec![Colour::White; names.len()];
     let mut cycles = Vec::new();
-    for &start in graph.keys() {
+    for start in 0..names.len() {
         if colour[start] != Colour::White {
             continue;
         }
-        let mut stack: Vec<(&str, usize)> = vec![(start, 0)];
-        colour.insert(start, Colour::Grey);
+        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        colour[start] = Colour::Grey;
         while let Some(&(node, next)) = stack.last() {
-            let successors = &graph[node];
-            if next >= successors.len() {
-                colour.insert(node, Colour::Black);
+            let Some(&succ) = successors[node].get(next) else {
+                colour[node] = Colour::Black;
                 stack.pop();
                 continue;
-            }
+            };
             stack.last_mut().expect("non-empty").1 += 1;
-            let succ = successors[next];
-            match colour.get(succ).copied() {
-                Some(Colour::White) => {
-                    colour.insert(succ, Colour::Grey);
+            // An edge to a node outside the graph: not a cycle.
+            let Some(succ) = succ else { continue };
+            match colour[succ] {
+                Colour::White => {
+                    colour[succ] = Colour::Grey;
                     stack.push((succ, 0));
                 }
-                Some(Colour::Grey) => {
+                Colour::Grey => {
                     let from = stack.iter().position(|(n, _)| *n == succ).expect("grey nodes are on the stack");
-                    let mut cycle: Vec<&str> = stack[from..].iter().map(|(n, _)| *n).collect();
-                    cycle.push(succ);
+                    let mut cycle: Vec<&str> = stack[from..].iter().map(|(n, _)| names[*n]).collect();
+                    cycle.push(names[succ]);
                     cycles.push(cycle);
                 }
-                // Black: fully explored; an edge to a node outside the graph: not a cycle.
-                _ => {}
+                // Fully explored.
+                Colour::Black => {}
             }
         }
     }

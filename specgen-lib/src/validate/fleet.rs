@@ -1,7 +1,8 @@
 //! The fleet: services.yml, the services' domains and manifests, and the rules across them
 //! (unique operation names and routes per service, manifest references, depends_on).
 
-use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::diagnostics::{did_you_mean, Diagnostic, Span};
 use crate::ir::{Access, Consume, DependsCondition, Ir, Method, Service, ServiceKind};
@@ -477,10 +478,14 @@ fn check_depends_cycles(ctx: &mut Ctx, file: &spec::ServicesFile, services: &BTr
 /// service).
 fn check_unique_operations(ctx: &mut Ctx, parsed: &Parsed, services: &BTreeMap<String, Service>) {
     for service in services.values() {
-        let mut names: BTreeMap<&str, Span> = BTreeMap::new();
-        let mut routes: BTreeMap<(Method, String), (Span, &str)> = BTreeMap::new();
-        let mut subscribers: BTreeMap<&str, (Span, &str)> = BTreeMap::new();
-        for (_, _, _, spec) in parsed.domains.iter().filter(|(svc, ..)| svc == &service.name) {
+        // Hashed: only looked up, never iterated (diagnostics follow the operations' order);
+        // sized for every operation of the service, so the tables never grow.
+        let domains = || parsed.domains.iter().filter(|(svc, ..)| svc == &service.name);
+        let operations = domains().map(|(_, _, _, spec)| spec.operations.len()).sum();
+        let mut names: HashMap<&str, Span> = HashMap::with_capacity(operations);
+        let mut routes: HashMap<(Method, String), (Span, &str)> = HashMap::with_capacity(operations);
+        let mut subscribers: HashMap<&str, (Span, &str)> = HashMap::new();
+        for (_, _, _, spec) in domains() {
             for (op_name, op) in &spec.operations {
                 let Some(event) = op.events.as_ref().and_then(|e| e.value.subscribe.as_ref()) else { continue };
                 if let Some((first, other)) = subscribers.get(event.value.as_str()) {
@@ -521,19 +526,23 @@ fn check_unique_operations(ctx: &mut Ctx, parsed: &Parsed, services: &BTreeMap<S
                 let Some(&span) = names.get(op.name.as_str()) else { continue };
                 // Why normalise placeholders: `/{id}` and `/{book_id}` are the same route.
                 let shape = normalise_route(&rest.path);
-                if let Some((first, other)) = routes.get(&(rest.method, shape.clone())) {
-                    ctx.push(
-                        Diagnostic::error(
-                            "E0219",
-                            format!("`{} {}` is also served by `{other}`", rest.method.as_str(), rest.path),
-                            span,
-                            "same method and path",
-                        )
-                        .with_label(*first, format!("`{other}` here"))
-                        .with_help("change the path or the method of one of them"),
-                    );
-                } else {
-                    routes.insert((rest.method, shape), (span, op.name.as_str()));
+                match routes.entry((rest.method, shape)) {
+                    Entry::Occupied(entry) => {
+                        let (first, other) = entry.get();
+                        ctx.push(
+                            Diagnostic::error(
+                                "E0219",
+                                format!("`{} {}` is also served by `{other}`", rest.method.as_str(), rest.path),
+                                span,
+                                "same method and path",
+                            )
+                            .with_label(*first, format!("`{other}` here"))
+                            .with_help("change the path or the method of one of them"),
+                        );
+                    }
+                    Entry::Vacant(entry) => {
+                        entry.insert((span, op.name.as_str()));
+                    }
                 }
             }
         }
@@ -541,7 +550,7 @@ fn check_unique_operations(ctx: &mut Ctx, parsed: &Parsed, services: &BTreeMap<S
 }
 
 fn normalise_route(path: &str) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(path.len());
     let mut in_placeholder = false;
     for c in path.chars() {
         match c {

@@ -7,7 +7,7 @@
 //! Invariant: returns an IR only if no error was found; warnings travel with it.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{HashMap, HashSet};
 
 use crate::diagnostics::{Diagnostic, Diagnostics, FileId, SourceFile, Sources};
 use crate::ir::{Enum, Ir};
@@ -90,17 +90,18 @@ fn finish(sources: &Sources, diags: Vec<Diagnostic>) -> Result<Vec<Diagnostic>, 
 pub(crate) struct Ctx<'a> {
     pub sources: &'a Sources,
     pub diags: Vec<Diagnostic>,
-    /// Every referenceable class name (base models and variant classes).
-    pub class_names: BTreeSet<String>,
+    /// Every referenceable class name (base models and variant classes). Hashed: looked up for
+    /// every reference, and only iterated for "did you mean", which does not depend on order.
+    pub class_names: HashSet<String>,
     /// Enums created so far.
     pub enums: Vec<Enum>,
     /// Index of `Ir::classes` by class name, filled while models are lowered.
-    pub class_index: BTreeMap<String, usize>,
+    pub class_index: HashMap<String, usize>,
     /// Index of `enums` by name.
-    pub enum_index: BTreeMap<String, usize>,
+    pub enum_index: HashMap<String, usize>,
     /// Compiled patterns by source text: large specs repeat a few patterns many times, and
     /// compiling is the expensive part of checking them.
-    pub regexes: BTreeMap<String, Result<fancy_regex::Regex, String>>,
+    pub regexes: HashMap<String, Result<fancy_regex::Regex, String>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -108,11 +109,11 @@ impl<'a> Ctx<'a> {
         Ctx {
             sources,
             diags: Vec::new(),
-            class_names: BTreeSet::new(),
+            class_names: HashSet::new(),
             enums: Vec::new(),
-            class_index: BTreeMap::new(),
-            enum_index: BTreeMap::new(),
-            regexes: BTreeMap::new(),
+            class_index: HashMap::new(),
+            enum_index: HashMap::new(),
+            regexes: HashMap::new(),
         }
     }
 
@@ -127,11 +128,12 @@ impl<'a> Ctx<'a> {
 
     /// Compiles `pattern` once per run.
     pub(crate) fn regex(&mut self, pattern: &str) -> Result<&fancy_regex::Regex, &str> {
-        self.regexes
-            .entry(pattern.to_string())
-            .or_insert_with(|| fancy_regex::Regex::new(pattern).map_err(|e| e.to_string()))
-            .as_ref()
-            .map_err(String::as_str)
+        // Looked up before inserting, so a pattern seen before costs no copy of its text.
+        if !self.regexes.contains_key(pattern) {
+            let compiled = fancy_regex::Regex::new(pattern).map_err(|e| e.to_string());
+            self.regexes.insert(pattern.to_string(), compiled);
+        }
+        self.regexes[pattern].as_ref().map_err(String::as_str)
     }
 }
 
@@ -241,7 +243,7 @@ fn parse_file(id: FileId, file: &SourceFile) -> FileOutcome {
 
 /// Deserializes a whole file; a file that is empty or `null` reads as an empty map.
 fn deserialize<'n, T: serde::Deserialize<'n>>(
-    node: &'n yaml::Node,
+    node: &'n yaml::Document<'n>,
     soft: &RefCell<Vec<Diagnostic>>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<T> {

@@ -1,6 +1,6 @@
 //! models.yaml: model and field names, variants, the final field list of every class.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::diagnostics::{did_you_mean, Diagnostic, Span};
 use crate::ir::{Class, Field, Ir, Model, TypeRef};
@@ -17,7 +17,8 @@ pub(crate) const INPUT_VARIANTS: [&str; 3] = ["Create", "Update", "Patch"];
 /// Checks models.yaml and fills `ir.models` and `ir.classes`.
 pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir) {
     // Pass 1: every class name, so references (also recursive ones) resolve in pass 2.
-    let mut defined: BTreeMap<String, Span> = BTreeMap::new();
+    let classes = file.models.values().map(|model| 1 + model.variants.len()).sum();
+    let mut defined: HashMap<String, Span> = HashMap::with_capacity(classes);
     for (name, model) in &file.models {
         if !is_pascal(name) {
             ctx.push(
@@ -45,19 +46,20 @@ pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir) {
                     .with_help("variant names look like `Create`, `Read`, `Summary`"),
                 );
             }
-            declare(ctx, &mut defined, format!("{}{}", name.value, variant.value), variant.span, "variant class");
+            declare(ctx, &mut defined, class_name(&name.value, &variant.value), variant.span, "variant class");
         }
     }
-    ctx.class_names = defined.keys().cloned().collect();
+    ctx.class_names = defined.into_keys().collect();
 
     // Pass 2: fields, then classes.
+    ir.classes.reserve(ctx.class_names.len());
+    ctx.class_index.reserve(ctx.class_names.len());
+    ir.models.reserve(file.models.len());
     for (name, model) in &file.models {
-        let fields: Vec<Field> = model
-            .fields
-            .iter()
-            .filter_map(|(field_name, def)| lower_field(ctx, &name.value, field_name, def))
-            .collect();
-        let mut variants = Vec::new();
+        let mut fields: Vec<Field> = Vec::with_capacity(model.fields.len());
+        fields
+            .extend(model.fields.iter().filter_map(|(field_name, def)| lower_field(ctx, &name.value, field_name, def)));
+        let mut variants = Vec::with_capacity(model.variants.len());
         // The base class comes first; it gets its fields (moved, not cloned) once the variants
         // have copied theirs.
         let base = ir.classes.len();
@@ -70,10 +72,10 @@ pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir) {
             fields: Vec::new(),
         });
         for (variant, spec) in &model.variants {
-            let class_name = format!("{}{}", name.value, variant.value);
-            let known: Vec<&str> = model.fields.keys().map(|k| k.value.as_str()).collect();
+            let class_name = class_name(&name.value, &variant.value);
+            let known = || model.fields.keys().map(|k| k.value.as_str());
             for listed in spec.exclude.iter().chain(&spec.optional) {
-                if !known.contains(&listed.value.as_str()) {
+                if !known().any(|k| k == listed.value) {
                     ctx.push(
                         Diagnostic::error(
                             "E0104",
@@ -81,7 +83,7 @@ pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir) {
                             listed.span,
                             format!("not a field of `{}`", name.value),
                         )
-                        .with_help_opt(did_you_mean(&listed.value, known.iter().copied())),
+                        .with_help_opt(did_you_mean(&listed.value, known())),
                     );
                 }
             }
@@ -100,20 +102,22 @@ pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir) {
                 }
             }
             let drops_readonly = INPUT_VARIANTS.contains(&variant.value.as_str());
-            let class_fields = fields
-                .iter()
-                .filter(|f| !(spec.exclude.iter().any(|e| e.value == f.name) || (drops_readonly && f.readonly)))
-                .map(|f| {
-                    let mut f = f.clone();
-                    if spec.optional.iter().any(|o| o.value == f.name) {
-                        // "May be absent" in this variant means absent = unchanged (a PATCH):
-                        // a default would silently overwrite the stored value.
-                        f.required = false;
-                        f.default = None;
-                    }
-                    f
-                })
-                .collect();
+            // Sized for every field up front: a filtered collect would grow it (a copy of the
+            // fields so far at each step).
+            let mut class_fields = Vec::with_capacity(fields.len());
+            for f in &fields {
+                if spec.exclude.iter().any(|e| e.value == f.name) || (drops_readonly && f.readonly) {
+                    continue;
+                }
+                let mut f = f.clone();
+                if spec.optional.iter().any(|o| o.value == f.name) {
+                    // "May be absent" in this variant means absent = unchanged (a PATCH):
+                    // a default would silently overwrite the stored value.
+                    f.required = false;
+                    f.default = None;
+                }
+                class_fields.push(f);
+            }
             ctx.class_index.insert(class_name.clone(), ir.classes.len());
             ir.classes.push(Class {
                 name: class_name.clone(),
@@ -134,22 +138,17 @@ pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir) {
 /// finite instance: no JSON document could ever validate. Lists, dicts and nullable fields
 /// break such cycles (an empty list or `null` ends the recursion), so they are allowed.
 fn check_required_cycles(ctx: &mut Ctx, ir: &Ir, file: &ModelsFile) {
-    // Edge class -> referenced class, labelled with the field that makes it.
-    let mut via: BTreeMap<(&str, &str), &Field> = BTreeMap::new();
-    let mut graph: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for class in &ir.classes {
-        let successors = graph.entry(class.name.as_str()).or_default();
-        for field in class.fields.iter().filter(|f| f.required && !f.nullable) {
-            if let TypeRef::Class(target) = &field.ty {
-                successors.push(target.as_str());
-                via.entry((class.name.as_str(), target.as_str())).or_insert(field);
-            }
-        }
-    }
+    let graph: BTreeMap<&str, Vec<&str>> = ir
+        .classes
+        .iter()
+        .map(|class| (class.name.as_str(), required_refs(class).map(|(_, target)| target).collect()))
+        .collect();
     for cycle in super::cycles::find_cycles(&graph) {
         let (last, closing) = (cycle[cycle.len() - 2], cycle[cycle.len() - 1]);
-        let field = via[&(last, closing)];
-        let model = &ir.classes[ctx.class_index[last]].model;
+        let class = &ir.classes[ctx.class_index[last]];
+        // The first field making the edge that closes the cycle.
+        let Some((field, _)) = required_refs(class).find(|(_, target)| *target == closing) else { continue };
+        let model = &class.model;
         // Only a cycle needs the span of a field name: look it up then rather than index them all.
         let spec = file.models.iter().find(|(name, _)| name.value == *model).map(|(_, spec)| spec);
         let Some(span) = spec.and_then(|spec| spec.fields.keys().find(|name| name.value == field.name)).map(|n| n.span)
@@ -168,7 +167,23 @@ fn check_required_cycles(ctx: &mut Ctx, ir: &Ir, file: &ModelsFile) {
     }
 }
 
-fn declare(ctx: &mut Ctx, defined: &mut BTreeMap<String, Span>, name: String, span: Span, what: &str) {
+/// The class of variant `variant` of model `model`: `<Model><Variant>`.
+fn class_name(model: &str, variant: &str) -> String {
+    let mut name = String::with_capacity(model.len() + variant.len());
+    name.push_str(model);
+    name.push_str(variant);
+    name
+}
+
+/// The required, non-nullable fields of `class` that refer to a class directly, with that class.
+fn required_refs(class: &Class) -> impl Iterator<Item = (&Field, &str)> {
+    class.fields.iter().filter(|f| f.required && !f.nullable).filter_map(|f| match &f.ty {
+        TypeRef::Class(target) => Some((f, target.as_str())),
+        _ => None,
+    })
+}
+
+fn declare(ctx: &mut Ctx, defined: &mut HashMap<String, Span>, name: String, span: Span, what: &str) {
     if let Some(first) = defined.get(&name) {
         ctx.push(
             Diagnostic::error(
@@ -193,10 +208,11 @@ fn lower_field<'a>(ctx: &mut Ctx, model: &'a str, name: &'a Spanned<String>, def
         );
         return None;
     }
-    let owner = |description: Option<&'a str>| Owner { prefix: model, name: &name.value, description };
+    let owner =
+        |description: Option<&'a str>| Owner { prefix: model, snake_prefix: false, name: &name.value, description };
     match def {
         FieldDef::Short(ty) => {
-            let ty = ctx.resolve_type(&TypeExpr::Short(ty.clone()), &owner(None), None)?;
+            let ty = ctx.resolve_short(ty, &owner(None), None)?;
             Some(Field::plain(name.value.clone(), ty))
         }
         FieldDef::Full(spec) => lower_full_field(ctx, name, spec, &owner(spec.description.as_deref())),

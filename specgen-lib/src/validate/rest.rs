@@ -11,7 +11,7 @@ use crate::spec::models::TypeExpr;
 use crate::spec::Spanned;
 
 use super::models::INPUT_VARIANTS;
-use super::types::{parse_shorthand, pascal, sub_span, Ast, Owner};
+use super::types::{parse_shorthand, sub_span, Ast, Owner};
 use super::values::RawConstraints;
 use super::{is_identifier, Ctx};
 
@@ -46,7 +46,7 @@ pub(crate) fn lower_domain(ctx: &mut Ctx, ir: &Ir, name: &str, path: &camino::Ut
             );
         }
     }
-    let mut operations = Vec::new();
+    let mut operations = Vec::with_capacity(spec.operations.len());
     for (op_name, op) in &spec.operations {
         if let Some(op) = lower_operation(ctx, ir, op_name, op, prefix) {
             operations.push(op);
@@ -93,7 +93,7 @@ fn lower_operation(
         );
         ok = false;
     }
-    let input = op.input.as_ref().and_then(|i| class_ref(ctx, i, &name.value, "input"));
+    let input = op.input.as_ref().and_then(|i| class_ref(ctx, &i.value, i.span, &name.value, "input"));
     let output = op.output.as_ref().and_then(|o| output_ref(ctx, o, &name.value));
     ok &= op.input.is_none() || input.is_some();
     ok &= op.output.is_none() || output.is_some();
@@ -141,11 +141,11 @@ fn lower_operation(
     })
 }
 
-/// A model or variant class name.
-fn class_ref(ctx: &mut Ctx, s: &Spanned<String>, op: &str, what: &str) -> Option<(String, Span)> {
-    let name = s.value.trim();
+/// A model or variant class name, written at `span`.
+fn class_ref(ctx: &mut Ctx, name: &str, span: Span, op: &str, what: &str) -> Option<(String, Span)> {
+    let name = name.trim();
     if ctx.class_names.contains(name) {
-        return Some((name.to_string(), s.span));
+        return Some((name.to_string(), span));
     }
     if Primitive::from_spec(name).is_some() || name.contains('[') {
         let help = if what == "input" {
@@ -157,7 +157,7 @@ fn class_ref(ctx: &mut Ctx, s: &Spanned<String>, op: &str, what: &str) -> Option
             Diagnostic::error(
                 "E0206",
                 format!("{what} `{name}` of operation `{op}` is not a model or variant class"),
-                s.span,
+                span,
                 "not a class",
             )
             .with_help(help),
@@ -168,7 +168,7 @@ fn class_ref(ctx: &mut Ctx, s: &Spanned<String>, op: &str, what: &str) -> Option
         Diagnostic::error(
             "E0203",
             format!("unknown model `{name}` in operation `{op}`"),
-            s.span,
+            span,
             format!("{what} is not a model or variant class"),
         )
         .with_help_opt(did_you_mean(name, ctx.class_names.iter().map(String::as_str))),
@@ -180,13 +180,13 @@ fn class_ref(ctx: &mut Ctx, s: &Spanned<String>, op: &str, what: &str) -> Option
 fn output_ref(ctx: &mut Ctx, s: &Spanned<String>, op: &str) -> Option<(Output, Span)> {
     match parse_shorthand(&s.value) {
         Ok(Ast::Name(name, range)) => {
-            let inner = Spanned { value: name, span: sub_span(ctx, s, range) };
-            class_ref(ctx, &inner, op, "output").map(|(class, span)| (Output { class, list: false }, span))
+            let span = sub_span(ctx, s, range);
+            class_ref(ctx, name, span, op, "output").map(|(class, span)| (Output { class, list: false }, span))
         }
         Ok(Ast::Generic(g, _, args)) if (g == "list" || g == "List") && args.len() == 1 => match &args[0] {
             Ast::Name(name, range) => {
-                let inner = Spanned { value: name.clone(), span: sub_span(ctx, s, range.clone()) };
-                class_ref(ctx, &inner, op, "output").map(|(class, span)| (Output { class, list: true }, span))
+                let span = sub_span(ctx, s, range.clone());
+                class_ref(ctx, name, span, op, "output").map(|(class, span)| (Output { class, list: true }, span))
             }
             Ast::Generic(..) => {
                 ctx.push(
@@ -234,7 +234,7 @@ fn warn_readonly_input(ctx: &mut Ctx, ir: &Ir, class: &str, span: Span) {
 }
 
 fn lower_params(ctx: &mut Ctx, op: &Spanned<String>, defs: &[ParamDef]) -> Vec<(Span, Param)> {
-    let mut out: Vec<(Span, Param)> = Vec::new();
+    let mut out: Vec<(Span, Param)> = Vec::with_capacity(defs.len());
     for def in defs {
         let (name_span, param) = match def {
             ParamDef::Short(name) => (
@@ -249,7 +249,7 @@ fn lower_params(ctx: &mut Ctx, op: &Spanned<String>, defs: &[ParamDef]) -> Vec<(
                     constraints: Default::default(),
                 }),
             ),
-            ParamDef::Full(p) => (p.name.span, lower_param(ctx, op, p)),
+            ParamDef::Full(p) => (p.name.span, lower_param(ctx, &op.value, p)),
         };
         let name = match def {
             ParamDef::Short(n) => n,
@@ -286,15 +286,18 @@ fn lower_params(ctx: &mut Ctx, op: &Spanned<String>, defs: &[ParamDef]) -> Vec<(
     out
 }
 
-fn lower_param(ctx: &mut Ctx, op: &Spanned<String>, p: &spec::ParamSpec) -> Option<Param> {
+/// `op` (the operation's name) names the parameter's enums, in PascalCase.
+fn lower_param(ctx: &mut Ctx, op: &str, p: &spec::ParamSpec) -> Option<Param> {
     let source = match p.source.as_ref().map(|s| s.value) {
         Some(spec::ParamSource::Query) => ParamSource::Query,
         _ => ParamSource::Path,
     };
-    let prefix = pascal(&op.value);
-    let owner = Owner { prefix: &prefix, name: &p.name.value, description: p.description.as_deref() };
-    let default_ty = TypeExpr::Short(Spanned { value: "string".into(), span: p.name.span });
-    let ty = ctx.resolve_type(p.ty.as_ref().unwrap_or(&default_ty), &owner, p.values.as_ref())?;
+    let owner = Owner { prefix: op, snake_prefix: true, name: &p.name.value, description: p.description.as_deref() };
+    let ty = match &p.ty {
+        Some(ty) => ctx.resolve_type(ty, &owner, p.values.as_ref())?,
+        // The default `string`.
+        None => TypeRef::Primitive(Primitive::String),
+    };
     let scalar = |t: &TypeRef| matches!(t, TypeRef::Primitive(_) | TypeRef::Enum(_));
     let allowed = match (&ty, source) {
         (t, _) if scalar(t) => true,
@@ -425,8 +428,10 @@ fn lower_rest(
             ok = false;
         }
     }
-    let full =
-        format!("{}{}", prefix.map(|p| p.value.as_str()).unwrap_or(""), path.map(|p| p.value.as_str()).unwrap_or(""));
+    let (prefix_text, path_text) = (prefix.map_or("", |p| p.value.as_str()), path.map_or("", |p| p.value.as_str()));
+    let mut full = String::with_capacity(prefix_text.len() + path_text.len());
+    full.push_str(prefix_text);
+    full.push_str(path_text);
     if full.is_empty() {
         ctx.push(
             Diagnostic::error(
@@ -440,7 +445,7 @@ fn lower_rest(
         ok = false;
     }
     // Placeholders, located in the operation's path when written there, else in the prefix.
-    let mut placeholders: Vec<(String, Span)> = Vec::new();
+    let mut placeholders: Vec<(&str, Span)> = Vec::new();
     for source in [prefix, path].into_iter().flatten() {
         let mut rest_text = source.value.as_str();
         let mut offset = 0;
@@ -466,7 +471,7 @@ fn lower_rest(
                         .with_help("placeholders look like `{book_id}`"),
                 );
                 ok = false;
-            } else if let Some((_, first)) = placeholders.iter().find(|(n, _)| n == name) {
+            } else if let Some((_, first)) = placeholders.iter().find(|(n, _)| *n == name) {
                 ctx.push(
                     Diagnostic::error(
                         "E0212",
@@ -479,14 +484,14 @@ fn lower_rest(
                 );
                 ok = false;
             } else {
-                placeholders.push((name.to_string(), span));
+                placeholders.push((name, span));
             }
             offset += open + close + 1;
             rest_text = &rest_text[open + close + 1..];
         }
     }
     for (name, span) in &placeholders {
-        match params.iter().find(|(_, p)| &p.name == name) {
+        match params.iter().find(|(_, p)| p.name == *name) {
             Some((_, p)) if p.source == ParamSource::Path => {}
             Some((pspan, _)) => {
                 ctx.push(
@@ -516,7 +521,7 @@ fn lower_rest(
         }
     }
     for (pspan, p) in params {
-        if p.source == ParamSource::Path && !placeholders.iter().any(|(n, _)| n == &p.name) {
+        if p.source == ParamSource::Path && !placeholders.iter().any(|(n, _)| *n == p.name) {
             ctx.push(
                 Diagnostic::error(
                     "E0214",

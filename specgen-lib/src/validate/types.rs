@@ -8,18 +8,18 @@ use crate::spec::Spanned;
 
 use super::{is_identifier, Ctx};
 
-/// A parsed shorthand type string, before names are resolved.
+/// A parsed shorthand type string, before names are resolved. Names borrow from the string.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Ast {
+pub(crate) enum Ast<'a> {
     /// A bare name: primitive, class, `enum`.
-    Name(String, std::ops::Range<usize>),
+    Name(&'a str, std::ops::Range<usize>),
     /// `name[args]`.
-    Generic(String, std::ops::Range<usize>, Vec<Ast>),
+    Generic(&'a str, std::ops::Range<usize>, Vec<Ast<'a>>),
 }
 
 /// Parses the shorthand grammar `name | name '[' type (',' type)* ']'`.
 /// Errors give the byte range inside the string.
-pub(crate) fn parse_shorthand(text: &str) -> Result<Ast, (String, std::ops::Range<usize>)> {
+pub(crate) fn parse_shorthand(text: &str) -> Result<Ast<'_>, (String, std::ops::Range<usize>)> {
     let mut p = Parser { text, pos: 0 };
     let ast = p.ty()?;
     p.skip_ws();
@@ -34,14 +34,14 @@ struct Parser<'a> {
     pos: usize,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn skip_ws(&mut self) {
         while self.text[self.pos..].starts_with(' ') {
             self.pos += 1;
         }
     }
 
-    fn ty(&mut self) -> Result<Ast, (String, std::ops::Range<usize>)> {
+    fn ty(&mut self) -> Result<Ast<'a>, (String, std::ops::Range<usize>)> {
         self.skip_ws();
         let start = self.pos;
         while let Some(c) = self.text[self.pos..].chars().next() {
@@ -58,7 +58,7 @@ impl Parser<'_> {
                 start..(start + 1).min(self.text.len()).max(start),
             ));
         }
-        let name = self.text[start..self.pos].to_string();
+        let name = &self.text[start..self.pos];
         let range = start..self.pos;
         self.skip_ws();
         if !self.text[self.pos..].starts_with('[') {
@@ -87,8 +87,11 @@ impl Parser<'_> {
 /// Who owns a type being resolved: names its enums (`<Owner><Name>` in PascalCase).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Owner<'a> {
-    /// PascalCase prefix, e.g. the model name or the operation name in PascalCase.
+    /// The prefix of its enums' names: a model name, or an operation name.
     pub prefix: &'a str,
+    /// Whether `prefix` is snake_case (an operation's name), written in PascalCase in enum
+    /// names. Converted only when an enum is named: few owners make one.
+    pub snake_prefix: bool,
     /// The field or parameter name.
     pub name: &'a str,
     /// Description given to a generated enum.
@@ -97,19 +100,26 @@ pub(crate) struct Owner<'a> {
 
 impl Owner<'_> {
     fn enum_name(&self) -> String {
-        format!("{}{}", self.prefix, pascal(self.name))
+        let mut name = String::with_capacity(self.prefix.len() + self.name.len());
+        if self.snake_prefix {
+            push_pascal(&mut name, self.prefix);
+        } else {
+            name.push_str(self.prefix);
+        }
+        push_pascal(&mut name, self.name);
+        name
     }
 }
 
-/// `snake_case` → `SnakeCase`.
-pub(crate) fn pascal(name: &str) -> String {
-    name.split('_')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
-        })
-        .collect()
+/// Appends `name` (`snake_case`) in PascalCase (`SnakeCase`) to `out`.
+fn push_pascal(out: &mut String, name: &str) {
+    for part in name.split('_').filter(|p| !p.is_empty()) {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            out.push_str(chars.as_str());
+        }
+    }
 }
 
 /// Maps a byte range inside a string scalar to a file span: exact when the scalar is written
@@ -141,41 +151,49 @@ impl Ctx<'_> {
         field_values: Option<&Spanned<Vec<Spanned<String>>>>,
     ) -> Option<TypeRef> {
         match expr {
-            TypeExpr::Short(s) => {
-                if s.value.trim() == "enum" {
-                    let Some(values) = field_values else {
-                        self.push(
-                            Diagnostic::error("E0120", "`type: enum` needs `values`", s.span, "enum without values")
-                                .with_help("add `values: [a, b]` next to `type: enum`"),
-                        );
-                        return None;
-                    };
-                    return self.make_enum(owner, values);
-                }
-                let ast = match parse_shorthand(&s.value) {
-                    Ok(ast) => ast,
-                    Err((msg, range)) => {
-                        self.push(
-                            Diagnostic::error(
-                                "E0121",
-                                format!("invalid type `{}`: {msg}", s.value),
-                                sub_span(self, s, range),
-                                msg,
-                            )
-                            .with_help("types are written like `int`, `list[string]`, `dict[string, BookRead]`"),
-                        );
-                        return None;
-                    }
-                };
-                self.resolve_ast(&ast, s)
-            }
+            TypeExpr::Short(s) => self.resolve_short(s, owner, field_values),
             TypeExpr::Full(spec) => self.resolve_full(spec, owner, field_values),
         }
     }
 
-    fn resolve_full(
+    /// Resolves a type written as a string (`int`, `list[Tag]`, `enum` with `field_values`).
+    pub(crate) fn resolve_short(
         &mut self,
-        spec: &TypeSpec,
+        s: &Spanned<String>,
+        owner: &Owner<'_>,
+        field_values: Option<&Spanned<Vec<Spanned<String>>>>,
+    ) -> Option<TypeRef> {
+        if s.value.trim() == "enum" {
+            let Some(values) = field_values else {
+                self.push(
+                    Diagnostic::error("E0120", "`type: enum` needs `values`", s.span, "enum without values")
+                        .with_help("add `values: [a, b]` next to `type: enum`"),
+                );
+                return None;
+            };
+            return self.make_enum(owner, values);
+        }
+        let ast = match parse_shorthand(&s.value) {
+            Ok(ast) => ast,
+            Err((msg, range)) => {
+                self.push(
+                    Diagnostic::error(
+                        "E0121",
+                        format!("invalid type `{}`: {msg}", s.value),
+                        sub_span(self, s, range),
+                        msg,
+                    )
+                    .with_help("types are written like `int`, `list[string]`, `dict[string, BookRead]`"),
+                );
+                return None;
+            }
+        };
+        self.resolve_ast(&ast, s)
+    }
+
+    fn resolve_full<'e>(
+        &mut self,
+        spec: &'e TypeSpec,
         owner: &Owner<'_>,
         field_values: Option<&Spanned<Vec<Spanned<String>>>>,
     ) -> Option<TypeRef> {
@@ -204,7 +222,7 @@ impl Ctx<'_> {
                 }
             }
         };
-        let need = |ctx: &mut Ctx, what: &str, e: &Option<TypeExpr>| -> Option<TypeExpr> {
+        let need = |ctx: &mut Ctx, what: &str, e: &'e Option<TypeExpr>| -> Option<&'e TypeExpr> {
             if e.is_none() {
                 ctx.push(
                     Diagnostic::error(
@@ -216,21 +234,21 @@ impl Ctx<'_> {
                     .with_help(format!("add `{what}: <type>`")),
                 );
             }
-            e.clone()
+            e.as_ref()
         };
         match kind {
             "list" | "optional" => {
                 check_unused(self, &["of"]);
                 let of = need(self, "of", &spec.of)?;
-                let inner = self.resolve_type(&of, owner, None)?;
+                let inner = self.resolve_type(of, owner, None)?;
                 Some(if kind == "list" { TypeRef::List(Box::new(inner)) } else { TypeRef::Optional(Box::new(inner)) })
             }
             "dict" => {
                 check_unused(self, &["key", "value"]);
                 let key = need(self, "key", &spec.key);
                 let value = need(self, "value", &spec.value);
-                let key = self.resolve_type(&key?, owner, None);
-                let value = self.resolve_type(&value?, owner, None)?;
+                let key = self.resolve_type(key?, owner, None);
+                let value = self.resolve_type(value?, owner, None)?;
                 let key = self.dict_key(key?, spec.key.as_ref().map(type_expr_span).unwrap_or(spec.ty.span))?;
                 Some(TypeRef::Dict(key, Box::new(value)))
             }
@@ -289,7 +307,7 @@ impl Ctx<'_> {
                 if let Some(p) = Primitive::from_spec(name) {
                     return Some(TypeRef::Primitive(p));
                 }
-                if matches!(name.as_str(), "list" | "List" | "dict" | "Dict") {
+                if matches!(*name, "list" | "List" | "dict" | "Dict") {
                     self.push(
                         Diagnostic::error(
                             "E0121",
@@ -305,7 +323,7 @@ impl Ctx<'_> {
                     );
                     return None;
                 }
-                if name == "enum" {
+                if *name == "enum" {
                     self.push(
                         Diagnostic::error(
                             "E0120",
@@ -317,8 +335,8 @@ impl Ctx<'_> {
                     );
                     return None;
                 }
-                if self.class_names.contains(name) {
-                    return Some(TypeRef::Class(name.clone()));
+                if self.class_names.contains(*name) {
+                    return Some(TypeRef::Class(name.to_string()));
                 }
                 let candidates: Vec<&str> =
                     self.class_names.iter().map(String::as_str).chain(Primitive::ALL.iter().map(|(n, _)| *n)).collect();
@@ -337,7 +355,7 @@ impl Ctx<'_> {
                 None
             }
             Ast::Generic(name, range, args) => {
-                let arity = match name.as_str() {
+                let arity = match *name {
                     "list" | "List" => 1,
                     "dict" | "Dict" => 2,
                     _ => {
@@ -431,13 +449,14 @@ impl Ctx<'_> {
             return None;
         }
         let name = owner.enum_name();
-        let new = Enum {
-            name: name.clone(),
-            values: values.value.iter().map(|v| v.value.clone()).collect(),
-            description: owner.description.map(str::to_string),
+        // Compared in place: most fields of a large spec name an enum that exists already.
+        let same = |existing: &Enum| {
+            existing.description.as_deref() == owner.description
+                && existing.values.len() == values.value.len()
+                && existing.values.iter().zip(&values.value).all(|(a, b)| *a == b.value)
         };
         match self.enum_named(&name) {
-            Some(existing) if *existing != new => {
+            Some(existing) if !same(existing) => {
                 self.push(
                     Diagnostic::error(
                         "E0128",
@@ -464,7 +483,11 @@ impl Ctx<'_> {
                     return None;
                 }
                 self.enum_index.insert(name.clone(), self.enums.len());
-                self.enums.push(new);
+                self.enums.push(Enum {
+                    name: name.clone(),
+                    values: values.value.iter().map(|v| v.value.clone()).collect(),
+                    description: owner.description.map(str::to_string),
+                });
             }
         }
         Some(TypeRef::Enum(name))
@@ -511,6 +534,11 @@ mod tests {
 
     #[test]
     fn pascal_case() {
+        let pascal = |name: &str| {
+            let mut out = String::new();
+            push_pascal(&mut out, name);
+            out
+        };
         assert_eq!(pascal("reading_status"), "ReadingStatus");
         assert_eq!(pascal("x"), "X");
     }

@@ -33,12 +33,12 @@
 
 use std::borrow::Cow;
 
-use super::{resolve_plain, KeyIndex, Node, NodeKind, MAX_DEPTH, MAX_NODES};
+use super::{resolve_plain, Document, KeyIndex, Node, NodeKind, MAX_DEPTH, MAX_NODES};
 use crate::diagnostics::{FileId, Span};
 
 /// Parses `text` into the tree the granit path would build, if it lies in the subset; `None`
 /// asks the caller to parse it with granit.
-pub(super) fn parse(file: FileId, text: &str) -> Option<Node> {
+pub(super) fn parse(file: FileId, text: &str) -> Option<Document<'_>> {
     if !has_plain_characters_only(text) {
         return None;
     }
@@ -51,6 +51,8 @@ pub(super) fn parse(file: FileId, text: &str) -> Option<Node> {
         nodes: 0,
         items: Vec::new(),
         entries: Vec::new(),
+        // About one node per 8 bytes of spec text; reserving spares most regrowth copies.
+        children: Vec::with_capacity(text.len() / 8),
     };
     parser.document()
 }
@@ -97,9 +99,11 @@ struct FastParser<'t> {
     nodes: usize,
     /// Items of the open sequences, innermost last. Each takes its own when it ends, into a
     /// vector of the right size: cheaper than growing one vector per sequence.
-    items: Vec<Node>,
+    items: Vec<Node<'t>>,
     /// Entries of the open maps, likewise.
-    entries: Vec<(Node, Node)>,
+    entries: Vec<(Node<'t>, Node<'t>)>,
+    /// The children of the collections read so far: the [`Document`]'s nodes.
+    children: Vec<Node<'t>>,
 }
 
 /// A line with content (not blank, not only a comment).
@@ -112,15 +116,31 @@ struct Line {
 }
 
 /// A node written on the current line, and whether it is a key (followed by `:`).
-enum Inline {
-    Key(Node),
-    Value(Node),
+enum Inline<'t> {
+    Key(Node<'t>),
+    Value(Node<'t>),
 }
 
 /// A map being read: where its entries start in [`FastParser::entries`], and its keys.
 struct OpenMap {
     first: usize,
     keys: KeyIndex,
+}
+
+/// The bytes that may end a plain scalar in block context, or are spaces (which count only
+/// when something follows them): all the cases [`FastParser::plain`] looks at.
+static BLOCK_PLAIN_STOPS: [bool; 256] = plain_stops(b"\n :#");
+/// The same in a flow collection.
+static FLOW_PLAIN_STOPS: [bool; 256] = plain_stops(b"\n :#,[]{}");
+
+const fn plain_stops(bytes: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
 }
 
 fn is_line_end(b: u8) -> bool {
@@ -135,7 +155,7 @@ fn is_flow_indicator(b: u8) -> bool {
     matches!(b, b',' | b'[' | b']' | b'{' | b'}')
 }
 
-impl FastParser<'_> {
+impl<'t> FastParser<'t> {
     /// The byte at `at`, [`END`] past the end.
     fn byte(&self, at: usize) -> u8 {
         self.bytes.get(at).copied().unwrap_or(END)
@@ -164,9 +184,12 @@ impl FastParser<'_> {
         Some(self.items.len())
     }
 
-    fn close_sequence(&mut self, first: usize, span: Span) -> Node {
+    fn close_sequence(&mut self, first: usize, span: Span) -> Node<'t> {
         self.depth -= 1;
-        Node { kind: NodeKind::Seq(self.items.split_off(first)), span }
+        // Fewer nodes than MAX_FAST_NODES fit in a u32.
+        let (start, len) = (self.children.len() as u32, (self.items.len() - first) as u32);
+        self.children.extend(self.items.drain(first..));
+        Node { kind: NodeKind::Seq { start, len }, span }
     }
 
     fn open_map(&mut self) -> Option<OpenMap> {
@@ -175,7 +198,7 @@ impl FastParser<'_> {
     }
 
     /// Adds an entry to the innermost map; a duplicate key ends the fast path.
-    fn push_entry(&mut self, map: &mut OpenMap, key: Node, value: Node) -> Option<()> {
+    fn push_entry(&mut self, map: &mut OpenMap, key: Node<'t>, value: Node<'t>) -> Option<()> {
         let entries = &self.entries[map.first..];
         if map.keys.find(entries.len(), |i| Some(&entries[i].0.kind), &key.kind).is_some() {
             return None;
@@ -185,9 +208,11 @@ impl FastParser<'_> {
         Some(())
     }
 
-    fn close_map(&mut self, map: OpenMap, span: Span) -> Node {
+    fn close_map(&mut self, map: OpenMap, span: Span) -> Node<'t> {
         self.depth -= 1;
-        Node { kind: NodeKind::Map(self.entries.split_off(map.first)), span }
+        let (start, len) = (self.children.len() as u32, (self.entries.len() - map.first) as u32);
+        self.children.extend(self.entries.drain(map.first..).flat_map(|(key, value)| [key, value]));
+        Node { kind: NodeKind::Map { start, len }, span }
     }
 
     fn skip_spaces(&mut self) {
@@ -247,7 +272,7 @@ impl FastParser<'_> {
     }
 
     /// The whole text: comments, perhaps a `---` line, then one block node or nothing.
-    fn document(mut self) -> Option<Node> {
+    fn document(mut self) -> Option<Document<'t>> {
         if let Some(line) = self.next_content_line() {
             if line.indent == 0 && self.bytes[line.start..].starts_with(b"---") {
                 self.pos = line.start + 3;
@@ -261,16 +286,17 @@ impl FastParser<'_> {
             return None;
         }
         let Some(line) = self.next_content_line() else {
-            return (self.pos == 0).then(|| Node { kind: NodeKind::Null, span: self.span(0, 0) });
+            let root = Node { kind: NodeKind::Null, span: self.span(0, 0) };
+            return (self.pos == 0).then(|| Document::new(root, Vec::new()));
         };
         self.pos = line.start;
         let root = self.block_node(line.indent, 0)?;
-        self.next_content_line().is_none().then_some(root)
+        self.next_content_line().is_none().then(|| Document::new(root, self.children))
     }
 
     /// The block node starting at `pos`, in column `column`. Lines indented less than
     /// `min_indent` are not part of it.
-    fn block_node(&mut self, column: usize, min_indent: usize) -> Option<Node> {
+    fn block_node(&mut self, column: usize, min_indent: usize) -> Option<Node<'t>> {
         if self.is_block_entry(self.pos) {
             return self.block_sequence(column, false);
         }
@@ -295,7 +321,7 @@ impl FastParser<'_> {
 
     /// A block sequence whose first `-` is at `pos`, in column `indent`; `indentless` if it
     /// is indented like the key it is the value of.
-    fn block_sequence(&mut self, indent: usize, indentless: bool) -> Option<Node> {
+    fn block_sequence(&mut self, indent: usize, indentless: bool) -> Option<Node<'t>> {
         let first = self.open_sequence()?;
         // Where granit places it: at its first `-`, or for an indentless one, where its first
         // entry starts (the end of the line if nothing follows the `-`).
@@ -326,7 +352,7 @@ impl FastParser<'_> {
     }
 
     /// A block map at column `indent` whose first key was read, with its `:`.
-    fn block_map(&mut self, indent: usize, first_key: Node) -> Option<Node> {
+    fn block_map(&mut self, indent: usize, first_key: Node<'t>) -> Option<Node<'t>> {
         let mut map = self.open_map()?;
         let span = self.span(first_key.span.start as usize, first_key.span.start as usize);
         let mut key = first_key;
@@ -363,7 +389,7 @@ impl FastParser<'_> {
 
     /// The value of a key or `-` of a collection at `indent` with nothing after it on its line:
     /// a node on the lines below, indented more, or null (at `empty`).
-    fn value_below(&mut self, indent: usize, empty: Span) -> Option<Node> {
+    fn value_below(&mut self, indent: usize, empty: Span) -> Option<Node<'t>> {
         match self.next_content_line() {
             Some(line) if line.indent > indent => {
                 self.pos = line.start;
@@ -378,7 +404,7 @@ impl FastParser<'_> {
 
     /// A scalar or flow collection at `pos`, and whether it is a key of a block map (then
     /// `pos` ends after its `:`).
-    fn inline_node(&mut self) -> Option<Inline> {
+    fn inline_node(&mut self) -> Option<Inline<'t>> {
         let start = self.pos;
         let node = self.flow_node(false)?;
         let end = self.pos;
@@ -394,15 +420,15 @@ impl FastParser<'_> {
 
     /// `key`, written from `start` to its `:` at `pos`, if the fast path takes it: a scalar,
     /// not a merge key `<<`, and not near YAML's length limit for keys.
-    fn key(&self, key: Node, start: usize) -> Option<Node> {
+    fn key(&self, key: Node<'t>, start: usize) -> Option<Node<'t>> {
         let merge_key = self.byte(start) == b'<' && matches!(&key.kind, NodeKind::Str(s) if s == "<<");
-        let scalar = !matches!(key.kind, NodeKind::Seq(_) | NodeKind::Map(_));
+        let scalar = !matches!(key.kind, NodeKind::Seq { .. } | NodeKind::Map { .. });
         (scalar && !merge_key && self.pos - start <= MAX_KEY_BYTES).then_some(key)
     }
 
     /// A scalar or flow collection at `pos`, on one line. `in_flow` is set inside a flow
     /// collection, where plain scalars also end at `,[]{}`.
-    fn flow_node(&mut self, in_flow: bool) -> Option<Node> {
+    fn flow_node(&mut self, in_flow: bool) -> Option<Node<'t>> {
         match self.byte(self.pos) {
             b'[' => self.flow_sequence(),
             b'{' => self.flow_map(),
@@ -413,7 +439,7 @@ impl FastParser<'_> {
     }
 
     /// A flow sequence `[a, b]` at `pos`.
-    fn flow_sequence(&mut self) -> Option<Node> {
+    fn flow_sequence(&mut self) -> Option<Node<'t>> {
         let first = self.open_sequence()?;
         let span = self.span(self.pos, self.pos + 1);
         self.pos += 1;
@@ -432,7 +458,7 @@ impl FastParser<'_> {
     }
 
     /// A flow map `{k: v}` at `pos`, each key with a value.
-    fn flow_map(&mut self) -> Option<Node> {
+    fn flow_map(&mut self) -> Option<Node<'t>> {
         let mut map = self.open_map()?;
         let span = self.span(self.pos, self.pos + 1);
         self.pos += 1;
@@ -476,7 +502,7 @@ impl FastParser<'_> {
 
     /// A plain scalar at `pos`, ended by the line end, `: `, ` #` (and in a flow collection
     /// by `,[]{}`), its trailing spaces left out.
-    fn plain(&mut self, in_flow: bool) -> Option<Node> {
+    fn plain(&mut self, in_flow: bool) -> Option<Node<'t>> {
         let start = self.pos;
         let second = self.byte(start + 1);
         match self.byte(start) {
@@ -489,9 +515,16 @@ impl FastParser<'_> {
             b'\'' | b'"' | b'%' | b'@' | b'`' | b' ' | b'\n' | END => return None,
             _ => {}
         }
+        let stops = if in_flow { &FLOW_PLAIN_STOPS } else { &BLOCK_PLAIN_STOPS };
         let mut end = start;
         let mut at = start;
         loop {
+            // Most bytes of a scalar are none of the few that may end it: skip them in one go.
+            let run = self.bytes[at..].iter().position(|&b| stops[usize::from(b)]).unwrap_or(self.bytes.len() - at);
+            if run > 0 {
+                at += run;
+                end = at;
+            }
             match self.byte(at) {
                 b'\n' | END => break,
                 b' ' => {
@@ -515,10 +548,11 @@ impl FastParser<'_> {
         Some(Node { kind, span })
     }
 
-    /// A single-quoted scalar on one line at `pos` (`''` is a quote).
-    fn single_quoted(&mut self) -> Option<Node> {
+    /// A single-quoted scalar on one line at `pos` (`''` is a quote). Borrowed from the text
+    /// unless it holds a `''`.
+    fn single_quoted(&mut self) -> Option<Node<'t>> {
         let start = self.pos;
-        let mut value = String::new();
+        let mut value = Cow::Borrowed("");
         let mut from = start + 1;
         loop {
             let quote = from + self.bytes[from..].iter().position(|&b| b == b'\'' || b == b'\n')?;
@@ -526,24 +560,25 @@ impl FastParser<'_> {
                 return None;
             }
             if self.byte(quote + 1) != b'\'' {
-                value.push_str(&self.text[from..quote]);
+                push_piece(&mut value, &self.text[from..quote]);
                 self.pos = quote + 1;
                 break;
             }
-            value.push_str(&self.text[from..=quote]);
+            value.to_mut().push_str(&self.text[from..=quote]);
             from = quote + 2;
         }
         self.quoted(start, value)
     }
 
-    /// A double-quoted scalar on one line at `pos`, with its escapes.
-    fn double_quoted(&mut self) -> Option<Node> {
+    /// A double-quoted scalar on one line at `pos`, with its escapes. Borrowed from the text
+    /// unless it holds an escape.
+    fn double_quoted(&mut self) -> Option<Node<'t>> {
         let start = self.pos;
-        let mut value = String::new();
+        let mut value = Cow::Borrowed("");
         let mut from = start + 1;
         loop {
             let stop = from + self.bytes[from..].iter().position(|&b| matches!(b, b'"' | b'\\' | b'\n'))?;
-            value.push_str(&self.text[from..stop]);
+            push_piece(&mut value, &self.text[from..stop]);
             match self.bytes[stop] {
                 b'"' => {
                     self.pos = stop + 1;
@@ -551,7 +586,7 @@ impl FastParser<'_> {
                 }
                 b'\\' => {
                     let (c, len) = escape(&self.bytes[stop + 1..])?;
-                    value.push(c);
+                    value.to_mut().push(c);
                     from = stop + 1 + len;
                 }
                 _ => return None,
@@ -560,10 +595,22 @@ impl FastParser<'_> {
         self.quoted(start, value)
     }
 
-    fn quoted(&mut self, start: usize, value: String) -> Option<Node> {
+    fn quoted(&mut self, start: usize, value: Cow<'t, str>) -> Option<Node<'t>> {
         self.count_node()?;
         Some(Node { kind: NodeKind::Str(value), span: self.span(start, self.pos) })
     }
+}
+
+/// Appends `piece` of the text to a quoted scalar's value: the value borrows it while it is the
+/// only piece, and becomes owned once there are several.
+fn push_piece<'t>(value: &mut Cow<'t, str>, piece: &'t str) {
+    if value.is_empty() {
+        if let Cow::Borrowed(_) = value {
+            *value = Cow::Borrowed(piece);
+            return;
+        }
+    }
+    value.to_mut().push_str(piece);
 }
 
 /// The character an escape of a double-quoted scalar stands for, given what follows its `\`,
@@ -614,7 +661,7 @@ mod tests {
     use proptest::sample::{select, subsequence, Index};
 
     use super::*;
-    use crate::yaml::tests::yaml_files;
+    use crate::yaml::tests::{nested, yaml_files, Node, NodeKind};
     use crate::yaml::{parse_with, LIMITS};
 
     const FILE: FileId = FileId(0);
@@ -623,9 +670,10 @@ mod tests {
     /// a tree, granit builds the same one (compared by `Debug`, so that NaN equals NaN), and a
     /// text granit rejects never takes the fast path.
     fn checked_fast(text: &str) -> Option<Node> {
-        let fast = parse(FILE, text);
+        let fast = parse(FILE, text).map(|doc| nested(&doc));
         match (&fast, parse_with(FILE, text, LIMITS)) {
             (Some(fast), Ok(granit)) => {
+                let granit = nested(&granit);
                 assert_eq!(format!("{fast:?}"), format!("{granit:?}"), "the paths disagree on {text:?}")
             }
             (Some(_), Err(d)) => panic!("the fast path took {text:?}, which granit rejects: {}", d.message),
