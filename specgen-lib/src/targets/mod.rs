@@ -189,9 +189,12 @@ impl std::error::Error for RenderError {}
 
 /// Renders every enabled target.
 pub fn render(ir: &Ir, opts: &Options) -> Result<FileSet, RenderError> {
-    let targets: Vec<Target> = opts.targets.iter().copied().collect();
+    let mut targets: Vec<Target> = opts.targets.iter().copied().collect();
+    // Targets are independent: two threads take them from a queue, the costliest first, so that
+    // no long one starts last while the other thread idles. The order changes nothing else: the
+    // files are merged by path.
+    targets.sort_by_key(|target| target.cost_rank());
     let mut files = FileSet::new();
-    // Targets are independent: two threads take them from a queue.
     for set in each_in_two(&targets, |&target| render_target(ir, opts, target)) {
         files.extend(set?);
     }
@@ -203,6 +206,28 @@ pub fn render(ir: &Ir, opts: &Options) -> Result<FileSet, RenderError> {
         }
     }
     Ok(files)
+}
+
+impl Target {
+    /// Where the target goes in the render queue: 0 first. From the cost of each target alone on
+    /// the benchmark corpus (`examples/phases.rs`): the single large files (the OpenAPI document,
+    /// a service's client) first, then the targets that split their own work over two threads,
+    /// then the small ones.
+    fn cost_rank(self) -> u8 {
+        match self {
+            Target::Openapi => 0,
+            Target::Client => 1,
+            Target::Fastapi => 2,
+            Target::Pydantic => 3,
+            Target::Schemathesis => 4,
+            Target::Typescript => 5,
+            Target::Rust => 6,
+            Target::Asyncapi => 7,
+            Target::Events => 8,
+            Target::Compose => 9,
+            Target::Graph => 10,
+        }
+    }
 }
 
 /// The files of one target.

@@ -61,7 +61,15 @@ pub fn validate(loaded: &Loaded) -> Result<Validated, Diagnostics> {
     ir.enums = std::mem::take(&mut ctx.enums);
     ir.reindex();
     let diags = std::mem::take(&mut ctx.diags);
+    drop_elsewhere(parsed);
     finish(&loaded.sources, diags).map(|warnings| Validated { ir, options, warnings })
+}
+
+/// Frees the spec structs on another thread: they are tens of thousands of small allocations
+/// (~10 ms on a 1,000-model project) that nothing waits for, while the caller goes on rendering.
+fn drop_elsewhere(parsed: Parsed) {
+    // If no thread can be started, the closure (and `parsed` with it) is dropped here instead.
+    let _ = std::thread::Builder::new().name("specgen-drop".into()).spawn(move || drop(parsed));
 }
 
 /// Reads only specgen.toml of `loaded` (which must contain nothing else) into [`Options`].
