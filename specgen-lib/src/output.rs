@@ -634,15 +634,19 @@ struct PendingWrite<'a> {
 ///
 /// Creating files is most of the time of writing a large project's output (the kernel's work,
 /// not ours), and the files are independent, so two threads write them. Each thread takes a whole
-/// directory at a time: creating a file locks its directory, and two threads creating files in
-/// the same directory mostly wait for each other. On an error, the first one in order is
-/// returned (some other files may be written).
+/// directory at a time, the one with the most bytes first: creating a file locks its directory,
+/// and two threads creating files in the same directory mostly wait for each other. On an error,
+/// the first one in order is returned (some other files may be written).
 fn write_each(out_dir: &Utf8Path, files: &[PendingWrite<'_>]) -> Result<Vec<bool>, OutputError> {
     let mut by_directory: BTreeMap<&Utf8Path, Vec<usize>> = BTreeMap::new();
     for (index, file) in files.iter().enumerate() {
         by_directory.entry(file.path.parent().unwrap_or(Utf8Path::new(""))).or_default().push(index);
     }
-    let directories: Vec<(&Utf8Path, Vec<usize>)> = by_directory.into_iter().collect();
+    let mut directories: Vec<(&Utf8Path, Vec<usize>)> = by_directory.into_iter().collect();
+    // Most bytes first, so that a large file (an OpenAPI document) is not the last thing left.
+    directories.sort_by_cached_key(|(_, indices)| {
+        std::cmp::Reverse(indices.iter().map(|&i| files[i].bytes.len()).sum::<usize>())
+    });
     let done = each_in_two(&directories, |(directory, indices)| {
         let full_directory = out_dir.join(directory);
         if let Err(e) = fs::create_dir_all(&full_directory) {
