@@ -48,7 +48,7 @@
 //! and requires zero failures, then runs the five checks on their own and requires each
 //! failure to be one of these gaps.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -204,12 +204,13 @@ fn exceptions(ir: &Ir, service: &Service) -> [(&'static str, Vec<String>); 3] {
         .filter_map(|op| op.rest.as_ref().map(|rest| (op, rest.method, segments(&rest.path))))
         .collect();
     let tree = RouteTree::new(routes.iter().map(|(_, _, path)| path.as_slice()));
+    let reaching = classes_reaching_bounded_decimal(ir);
     let mut decimals = Vec::new();
     let mut shadowed = Vec::new();
     let mut ambiguous = Vec::new();
     let mut matching = Vec::new();
     for (op, _, path) in &routes {
-        if has_bounded_decimal(ir, op) {
+        if has_bounded_decimal(op, &reaching) {
             decimals.push(op.name.clone());
         }
         matching.clear();
@@ -286,27 +287,37 @@ impl<'r> RouteTree<'r> {
 }
 
 /// Whether a parameter or a field of the body (or of a class the body reaches) is a decimal
-/// with a numeric bound.
-fn has_bounded_decimal(ir: &Ir, op: &Operation) -> bool {
-    if op.params.iter().any(|p: &Param| bounded_decimal(&p.ty, &p.constraints)) {
-        return true;
-    }
-    let mut stack: Vec<&str> = op.input.as_deref().into_iter().collect();
-    let mut seen: Vec<&str> = Vec::new();
-    while let Some(name) = stack.pop() {
-        if seen.contains(&name) {
-            continue;
-        }
-        seen.push(name);
-        let Some(class) = ir.class(name) else { continue };
-        if class_has_bounded_decimal(class) {
-            return true;
-        }
+/// with a numeric bound. `reaching`: [`classes_reaching_bounded_decimal`].
+fn has_bounded_decimal(op: &Operation, reaching: &HashSet<&str>) -> bool {
+    op.params.iter().any(|p: &Param| bounded_decimal(&p.ty, &p.constraints))
+        || op.input.as_deref().is_some_and(|input| reaching.contains(input))
+}
+
+/// The classes that have a bounded decimal field or reach a class that has one through their
+/// fields' types. Why once for all classes rather than a search per operation: in a large
+/// project whose models reference each other, every search crossed most of the classes.
+fn classes_reaching_bounded_decimal(ir: &Ir) -> HashSet<&str> {
+    // Who refers to each class, then everything that refers (transitively) to a class with one.
+    let mut referrers: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut names = Vec::new();
+    for class in &ir.classes {
         for field in &class.fields {
-            super::jsonschema::named_types(&field.ty, &mut stack);
+            names.clear();
+            super::jsonschema::named_types(&field.ty, &mut names);
+            for &name in &names {
+                referrers.entry(name).or_default().push(&class.name);
+            }
         }
     }
-    false
+    let mut reaching: HashSet<&str> = HashSet::new();
+    let mut stack: Vec<&str> =
+        ir.classes.iter().filter(|c| class_has_bounded_decimal(c)).map(|c| c.name.as_str()).collect();
+    while let Some(name) = stack.pop() {
+        if reaching.insert(name) {
+            stack.extend(referrers.get(name).into_iter().flatten().copied());
+        }
+    }
+    reaching
 }
 
 fn class_has_bounded_decimal(class: &Class) -> bool {
