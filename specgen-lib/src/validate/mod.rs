@@ -8,6 +8,7 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, FileId, SourceFile, Sources};
 use crate::ir::{Enum, Ir};
@@ -44,6 +45,11 @@ pub struct Validated {
 
 /// Validates loaded specs and lowers them to the IR.
 pub fn validate(loaded: &Loaded) -> Result<Validated, Diagnostics> {
+    validate_with(loaded, models::PARALLEL_MODELS)
+}
+
+/// [`validate`], with models.yaml lowered on two threads from `parallel_models` models on.
+fn validate_with(loaded: &Loaded, parallel_models: usize) -> Result<Validated, Diagnostics> {
     let parsed = parse_all(loaded)?;
     let mut ctx = Ctx::new(&loaded.sources);
     let options = config::lower(&mut ctx, parsed.config.as_ref());
@@ -52,7 +58,7 @@ pub fn validate(loaded: &Loaded) -> Result<Validated, Diagnostics> {
     ir.events_file = loaded.names.events.clone();
     ir.services_file = loaded.names.services_file.clone();
     if let Some((_, models)) = &parsed.models {
-        models::lower(&mut ctx, models, &mut ir);
+        models::lower(&mut ctx, models, &mut ir, parallel_models);
     }
     if let Some((_, events)) = &parsed.events {
         events::lower(&mut ctx, events, &mut ir);
@@ -100,7 +106,8 @@ pub(crate) struct Ctx<'a> {
     pub diags: Vec<Diagnostic>,
     /// Every referenceable class name (base models and variant classes). Hashed: looked up for
     /// every reference, and only iterated for "did you mean", which does not depend on order.
-    pub class_names: HashSet<String>,
+    /// Shared with [`Ctx::fork`]s, which only read it.
+    pub class_names: Arc<HashSet<String>>,
     /// Enums created so far.
     pub enums: Vec<Enum>,
     /// Index of `Ir::classes` by class name, filled while models are lowered.
@@ -117,11 +124,47 @@ impl<'a> Ctx<'a> {
         Ctx {
             sources,
             diags: Vec::new(),
-            class_names: HashSet::new(),
+            class_names: Arc::default(),
             enums: Vec::new(),
             class_index: HashMap::new(),
             enum_index: HashMap::new(),
             regexes: HashMap::new(),
+        }
+    }
+
+    /// A context for checks on another thread: it reads the class names and the enums known so
+    /// far, and collects its own diagnostics, enums, class positions and patterns, until
+    /// [`Ctx::merge`] adds them to this one.
+    pub(crate) fn fork(&self) -> Ctx<'a> {
+        Ctx {
+            sources: self.sources,
+            diags: Vec::new(),
+            class_names: Arc::clone(&self.class_names),
+            enums: self.enums.clone(),
+            class_index: HashMap::new(),
+            enum_index: self.enum_index.clone(),
+            regexes: HashMap::new(),
+        }
+    }
+
+    /// Adds what `fork` found to this context, as if its checks had run here after those so
+    /// far: its diagnostics, its enums past the first `known_enums` (those it started with),
+    /// its class positions moved by `class_offset` (where its classes go in `Ir::classes`).
+    /// The caller makes sure the fork's new enums are not new here too.
+    pub(crate) fn merge(&mut self, fork: Ctx<'a>, known_enums: usize, class_offset: usize) {
+        self.diags.extend(fork.diags);
+        for e in fork.enums.into_iter().skip(known_enums) {
+            self.enum_index.insert(e.name.clone(), self.enums.len());
+            self.enums.push(e);
+        }
+        if self.class_index.is_empty() && class_offset == 0 {
+            self.class_index = fork.class_index;
+        } else {
+            self.class_index.reserve(fork.class_index.len());
+            self.class_index.extend(fork.class_index.into_iter().map(|(name, i)| (name, i + class_offset)));
+        }
+        for (pattern, compiled) in fork.regexes {
+            self.regexes.entry(pattern).or_insert(compiled);
         }
     }
 
@@ -303,5 +346,41 @@ mod tests {
             compared += 1;
         }
         assert!(compared > 40, "only {compared} projects loaded");
+    }
+
+    /// Lowering models.yaml on two threads gives what one thread gives, IR and diagnostics, for
+    /// the benchmark corpus, every bad fixture, and models whose enums share a name across the
+    /// halves (reused with the same values, a conflict with others).
+    #[test]
+    fn lowering_on_two_threads_changes_nothing() {
+        let shared_enums = tempfile::tempdir().unwrap();
+        let spec = Utf8PathBuf::from_path_buf(shared_enums.path().join("shared/spec")).unwrap();
+        std::fs::create_dir_all(&spec).unwrap();
+        std::fs::write(
+            spec.join("models.yaml"),
+            "models:\n  A:\n    fields:\n      kind_x: {type: enum, values: [a, b]}\n      kind_y: {type: enum, values: [a, b]}\n  \
+             B:\n    fields:\n      n: int\n  AKind:\n    fields:\n      x: {type: enum, values: [a, b]}\n      y: {type: enum, values: [a, c]}\n",
+        )
+        .unwrap();
+        let corpus = crate::test_support::benchmark_corpus(30);
+        let fixtures = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad");
+        let mut roots: Vec<Utf8PathBuf> =
+            fixtures.read_dir_utf8().unwrap().map(|entry| entry.unwrap().into_path()).filter(|p| p.is_dir()).collect();
+        roots.sort();
+        roots.push(Utf8PathBuf::from_path_buf(shared_enums.path().to_path_buf()).unwrap());
+        roots.extend(corpus.iter().map(|dir| Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).unwrap()));
+        let mut compared = 0;
+        for root in &roots {
+            let Ok(loaded) = load::load(&Input::Root(root.clone())) else { continue };
+            let one = format!("{:?}", validate_with(&loaded, usize::MAX));
+            let two = format!("{:?}", validate_with(&loaded, 0));
+            assert_eq!(one, two, "{root}");
+            compared += 1;
+        }
+        assert!(compared > 40, "only {compared} projects loaded");
+        // The enums named alike across the halves were seen: one reused, one a conflict.
+        let loaded = load::load(&Input::Root(roots[roots.len() - 1 - usize::from(corpus.is_some())].clone())).unwrap();
+        let diags = validate_with(&loaded, 0).unwrap_err();
+        assert_eq!(diags.items.iter().map(|d| d.code).collect::<Vec<_>>(), ["E0128"]);
     }
 }

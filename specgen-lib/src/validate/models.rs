@@ -1,10 +1,12 @@
 //! models.yaml: model and field names, variants, the final field list of every class.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::diagnostics::{did_you_mean, Diagnostic, Span};
 use crate::ir::{Class, Field, Ir, Model, TypeRef};
-use crate::spec::models::{FieldDef, FieldSpec, ModelsFile, TypeExpr};
+use crate::parallel::in_two;
+use crate::spec::models::{FieldDef, FieldSpec, ModelSpec, ModelsFile, TypeExpr};
 use crate::spec::Spanned;
 
 use super::types::Owner;
@@ -14,8 +16,14 @@ use super::{is_identifier, is_pascal, Ctx};
 /// Variants whose classes drop readonly fields: they describe what a client sends.
 pub(crate) const INPUT_VARIANTS: [&str; 3] = ["Create", "Update", "Patch"];
 
-/// Checks models.yaml and fills `ir.models` and `ir.classes`.
-pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir) {
+/// From this many models on, pass 2 of [`lower`] runs on two threads: it is mostly allocation
+/// (fields cloned into every variant class), which a small project does not have enough of to
+/// pay for a thread.
+pub(crate) const PARALLEL_MODELS: usize = 256;
+
+/// Checks models.yaml and fills `ir.models` and `ir.classes`; files of `parallel_models` models
+/// or more are lowered on two threads, with the same IR and diagnostics.
+pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir, parallel_models: usize) {
     // Pass 1: every class name, so references (also recursive ones) resolve in pass 2.
     let classes = file.models.values().map(|model| 1 + model.variants.len()).sum();
     let mut defined: HashMap<String, Span> = HashMap::with_capacity(classes);
@@ -49,22 +57,78 @@ pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir) {
             declare(ctx, &mut defined, class_name(&name.value, &variant.value), variant.span, "variant class");
         }
     }
-    ctx.class_names = defined.into_keys().collect();
+    ctx.class_names = Arc::new(defined.into_keys().collect());
 
     // Pass 2: fields, then classes.
+    let models: Vec<(&Spanned<String>, &ModelSpec)> = file.models.iter().collect();
     ir.classes.reserve(ctx.class_names.len());
-    ctx.class_index.reserve(ctx.class_names.len());
-    ir.models.reserve(file.models.len());
-    for (name, model) in &file.models {
+    ir.models.reserve(models.len());
+    if models.len() < parallel_models.max(2) {
+        ctx.class_index.reserve(ctx.class_names.len());
+        lower_models(ctx, &models, &mut ir.classes, &mut ir.models);
+    } else {
+        lower_models_in_two(ctx, &models, ir);
+    }
+    check_required_cycles(ctx, ir, file);
+}
+
+/// Pass 2 over `models` on two threads, each half into a [`Ctx::fork`] of its own, merged in
+/// model order: what the serial pass gives, IR and diagnostics.
+///
+/// The halves only interact through the enums fields create (`<Model><Field>`): the second half
+/// does not see those of the first. That matters only when both halves create an enum of one
+/// name (a reuse or an `E0128` conflict in the serial pass); the second half is then lowered
+/// again, after the first, on `ctx` itself.
+fn lower_models_in_two(ctx: &mut Ctx, models: &[(&Spanned<String>, &ModelSpec)], ir: &mut Ir) {
+    let known_enums = ctx.enums.len();
+    let shared = &*ctx;
+    let mut halves = in_two(models, 2, |half| {
+        let mut fork = shared.fork();
+        let mut classes = Vec::with_capacity(half.iter().map(|(_, model)| 1 + model.variants.len()).sum());
+        fork.class_index.reserve(classes.capacity());
+        let mut lowered = Vec::with_capacity(half.len());
+        lower_models(&mut fork, half, &mut classes, &mut lowered);
+        (fork, classes, lowered)
+    })
+    .into_iter();
+    let (first, classes, lowered) = halves.next().expect("in_two gives two halves");
+    let second_half = &models[lowered.len()..];
+    ctx.merge(first, known_enums, ir.classes.len());
+    ir.classes.extend(classes);
+    ir.models.extend(lowered);
+    let (second, classes, lowered) = halves.next().expect("in_two gives two halves");
+    // `ctx` has the enums of the first half now, past `known_enums`.
+    let clash = second.enums[known_enums..]
+        .iter()
+        .any(|e| ctx.enum_index.get(&e.name).is_some_and(|&index| index >= known_enums));
+    if clash {
+        lower_models(ctx, second_half, &mut ir.classes, &mut ir.models);
+    } else {
+        ctx.merge(second, known_enums, ir.classes.len());
+        ir.classes.extend(classes);
+        ir.models.extend(lowered);
+    }
+}
+
+/// Lowers the fields of `models` and appends their classes (the base class, then one per
+/// variant) to `classes` and the models to `lowered`; `ctx.class_index` gets their positions in
+/// `classes`.
+fn lower_models(
+    ctx: &mut Ctx,
+    models: &[(&Spanned<String>, &ModelSpec)],
+    classes: &mut Vec<Class>,
+    lowered: &mut Vec<Model>,
+) {
+    for &(name, model) in models {
         let mut fields: Vec<Field> = Vec::with_capacity(model.fields.len());
         fields
             .extend(model.fields.iter().filter_map(|(field_name, def)| lower_field(ctx, &name.value, field_name, def)));
         let mut variants = Vec::with_capacity(model.variants.len());
         // The base class comes first; it gets its fields (moved, not cloned) once the variants
         // have copied theirs.
-        let base = ir.classes.len();
+        let base = classes.len();
         ctx.class_index.insert(name.value.clone(), base);
-        ir.classes.push(Class {
+        classes.push(Class {
             name: name.value.clone(),
             model: name.value.clone(),
             variant: None,
@@ -118,8 +182,8 @@ pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir) {
                 }
                 class_fields.push(f);
             }
-            ctx.class_index.insert(class_name.clone(), ir.classes.len());
-            ir.classes.push(Class {
+            ctx.class_index.insert(class_name.clone(), classes.len());
+            classes.push(Class {
                 name: class_name.clone(),
                 model: name.value.clone(),
                 variant: Some(variant.value.clone()),
@@ -128,10 +192,9 @@ pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir) {
             });
             variants.push(class_name);
         }
-        ir.classes[base].fields = fields;
-        ir.models.push(Model { name: name.value.clone(), description: model.description.clone(), variants });
+        classes[base].fields = fields;
+        lowered.push(Model { name: name.value.clone(), description: model.description.clone(), variants });
     }
-    check_required_cycles(ctx, ir, file);
 }
 
 /// A cycle of required, non-nullable, direct references (A needs a B, which needs an A) has no
