@@ -148,6 +148,35 @@ impl JsonWriter {
         self.has_member = true;
     }
 
+    /// How many containers are open: text written at one depth reads the same when repeated at
+    /// the same depth (see [`repeat_member`](JsonWriter::repeat_member)).
+    pub fn depth(&self) -> usize {
+        self.open.len()
+    }
+
+    /// Where the next text will go: the length of the text written so far.
+    pub fn position(&self) -> usize {
+        self.out.len()
+    }
+
+    /// The members written since [`position`](JsonWriter::position) returned `start`, as
+    /// [`repeat_member`](JsonWriter::repeat_member) takes them: without the comma, newline and
+    /// indentation before the first.
+    pub fn members_since(&self, start: usize) -> &str {
+        self.out[start..].trim_start_matches([',', '\n', ' '])
+    }
+
+    /// Writes again, into the innermost open object, members written before at the same
+    /// [`depth`](JsonWriter::depth) and taken with [`members_since`](JsonWriter::members_since):
+    /// copying the text costs far less than writing it piece by piece a second time.
+    pub fn repeat_member(&mut self, text: &str) {
+        debug_assert!(self.open.last() == Some(&Container::Object) && !self.after_key, "a member outside an object");
+        debug_assert!(text.starts_with('"'), "not a member: {text:?}");
+        self.new_member_line();
+        self.out.push_str(text);
+        self.has_member = true;
+    }
+
     /// Writes `true` or `false`.
     pub fn bool(&mut self, value: bool) {
         self.scalar(|out| out.push_str(if value { "true" } else { "false" }));

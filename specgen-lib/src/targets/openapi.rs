@@ -93,11 +93,13 @@ fn document(ir: &Ir, service: &Service) -> Result<String, RenderError> {
     }
     let definitions = schemas.definitions(roots);
     let validation = rest_ops.iter().any(|op| has_validation_error(op)).then(|| ValidationNames::beside(&definitions));
-    let mut components: BTreeMap<&str, Component<'_>> =
-        definitions.into_iter().map(|(name, definition)| (name, Component::Definition(definition))).collect();
+    let mut components: Vec<(&str, Component<'_>)> = Vec::with_capacity(definitions.len() + 2);
+    components.extend(definitions.into_iter().map(|(name, definition)| (name, Component::Definition(definition))));
     if let Some(names) = &validation {
-        components.insert(&names.http, Component::HttpValidationError { item: &names.item });
-        components.insert(&names.item, Component::ValidationError);
+        components.push((&names.http, Component::HttpValidationError { item: &names.item }));
+        components.push((&names.item, Component::ValidationError));
+        // The names are free (see `free_name`): the order is total.
+        components.sort_unstable_by_key(|&(name, _)| name);
     }
 
     let paths = path_items(service)?;
@@ -206,12 +208,12 @@ enum Component<'a> {
     ValidationError,
 }
 
-/// Writes `components.schemas`.
-fn write_schemas(out: &mut JsonWriter, schemas: &Schemas<'_>, components: &BTreeMap<&str, Component<'_>>) {
+/// Writes `components.schemas`, given sorted by name.
+fn write_schemas<'a>(out: &mut JsonWriter, schemas: &Schemas<'a>, components: &[(&str, Component<'a>)]) {
     out.begin_object();
-    for (&name, component) in components {
+    for &(name, component) in components {
         out.key(name);
-        match *component {
+        match component {
             Component::Definition(definition) => schemas.write_definition(out, definition),
             Component::HttpValidationError { item } => out.value(&http_validation_error(item)),
             Component::ValidationError => out.value(&validation_error()),
@@ -240,7 +242,7 @@ impl ValidationNames {
 
 /// Room for the document's text, so that the writer seldom has to grow it: what an operation
 /// and a schema take in the benchmark corpus (1.2 and 2.1 KB on average), rounded up.
-fn estimated_size(paths: &[PathItem<'_>], components: &BTreeMap<&str, Component<'_>>) -> usize {
+fn estimated_size(paths: &[PathItem<'_>], components: &[(&str, Component<'_>)]) -> usize {
     const OPERATION_BYTES: usize = 1280;
     const SCHEMA_BYTES: usize = 2304;
     let operations: usize = paths.iter().map(|item| item.operations.len()).sum();
@@ -525,13 +527,15 @@ fn pointer_token(name: &str) -> String {
     out
 }
 
-/// `name`, or `FastAPI<name>` (then with `_` appended) if a component already has it.
-fn free_name<V>(components: &BTreeMap<&str, V>, name: &str) -> String {
-    if !components.contains_key(name) {
+/// `name`, or `FastAPI<name>` (then with `_` appended) if a component already has it;
+/// `components` are sorted by name.
+fn free_name<V>(components: &[(&str, V)], name: &str) -> String {
+    let taken = |name: &str| components.binary_search_by_key(&name, |&(n, _)| n).is_ok();
+    if !taken(name) {
         return name.to_string();
     }
     let mut candidate = format!("FastAPI{name}");
-    while components.contains_key(candidate.as_str()) {
+    while taken(&candidate) {
         candidate.push('_');
     }
     candidate
@@ -704,7 +708,7 @@ mod tests {
 
     #[test]
     fn validation_schema_names_avoid_models() {
-        let components = BTreeMap::from([("ValidationError", ()), ("FastAPIValidationError", ())]);
+        let components = [("FastAPIValidationError", ()), ("ValidationError", ())];
         assert_eq!(free_name(&components, "HTTPValidationError"), "HTTPValidationError");
         assert_eq!(free_name(&components, "ValidationError"), "FastAPIValidationError_");
     }
