@@ -215,14 +215,14 @@ impl<'a> Schemas<'a> {
         let PropertyTexts { by_name, text } = &mut *properties;
         let written = by_name.entry((&field.name, &field.ty, depth)).or_default();
         if let Some((_, range)) = written.iter().find(|(f, _)| same_schema(f, field)) {
-            out.repeat_member(&text[range.clone()]);
+            out.repeat(&text[range.clone()]);
             return;
         }
         let start = out.position();
         out.key(&field.name);
         self.write_field(out, field);
         let from = text.len();
-        text.push_str(out.members_since(start));
+        text.push_str(out.written_since(start));
         written.push((field, from..text.len()));
     }
 

@@ -32,6 +32,7 @@
 //! with empty `paths`.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 
 use serde_json::{json, Value};
 
@@ -125,12 +126,13 @@ fn document(ir: &Ir, service: &Service) -> Result<String, RenderError> {
     }
     let link_targets = LinkTargets::new(service);
     let validation_schema = validation.as_ref().map(|names| names.http.as_str());
+    let mut repeats = Repeats::default();
     out.static_key("paths").begin_object();
     for item in &paths {
         out.key(item.path).begin_object();
         for operation in &item.operations {
             out.static_key(method_key(operation.rest.method));
-            write_operation(&mut out, &schemas, &link_targets, operation, validation_schema)?;
+            write_operation(&mut out, &schemas, &link_targets, &mut repeats, operation, validation_schema)?;
         }
         out.end_object();
     }
@@ -254,13 +256,39 @@ fn has_validation_error(op: &Operation) -> bool {
     !op.params.is_empty() || op.input.is_some()
 }
 
+/// A parameter written, and where its text is in [`Repeats::text`].
+type WrittenParam<'a> = (&'a Param, Range<usize>);
+
+/// Text written once and copied where the same thing comes again at the same depth: the
+/// parameters many operations share (`limit`, `offset`, `id`…) and the `422` response.
+#[derive(Default)]
+struct Repeats<'a> {
+    /// The texts, one after the other.
+    text: String,
+    /// Parameter name and the writer's depth → each parameter of that name written there, with
+    /// where its text is in `text`.
+    parameters: NameMap<(&'a str, usize), Vec<WrittenParam<'a>>>,
+    /// The writer's depth and where the text of the `422` response is in `text`.
+    validation_response: Option<(usize, Range<usize>)>,
+}
+
+impl Repeats<'_> {
+    /// Keeps what `out` wrote since `start`, for [`JsonWriter::repeat`]; returns where it is.
+    fn keep(&mut self, out: &JsonWriter, start: usize) -> Range<usize> {
+        let from = self.text.len();
+        self.text.push_str(out.written_since(start));
+        from..self.text.len()
+    }
+}
+
 /// Writes the operation object; `validation_schema` is the name of FastAPI's
 /// `HTTPValidationError` schema when the document has it.
-fn write_operation(
+fn write_operation<'a>(
     out: &mut JsonWriter,
     schemas: &Schemas<'_>,
     links: &LinkTargets<'_>,
-    operation: &RestOperation<'_>,
+    repeats: &mut Repeats<'a>,
+    operation: &RestOperation<'a>,
     validation_schema: Option<&str>,
 ) -> Result<(), RenderError> {
     let RestOperation { op, rest, tags } = *operation;
@@ -281,7 +309,7 @@ fn write_operation(
     if !op.params.is_empty() {
         out.static_key("parameters").begin_array();
         for param in &op.params {
-            write_parameter(out, schemas, param);
+            write_parameter_once(out, schemas, repeats, param);
         }
         out.end_array();
     }
@@ -322,11 +350,19 @@ fn write_operation(
     }
     out.end_object();
     if let Some(name) = validation_schema.filter(|_| has_validation_error(op) && rest.status != 422) {
-        out.static_key("422").begin_object();
-        out.static_key("description").static_string("Validation Error");
-        out.static_key("content");
-        write_json_content(out, |out| schemas.write_reference(out, name));
-        out.end_object();
+        let depth = out.depth();
+        match &repeats.validation_response {
+            Some((at, range)) if *at == depth => out.repeat(&repeats.text[range.clone()]),
+            _ => {
+                let start = out.position();
+                out.static_key("422").begin_object();
+                out.static_key("description").static_string("Validation Error");
+                out.static_key("content");
+                write_json_content(out, |out| schemas.write_reference(out, name));
+                out.end_object();
+                repeats.validation_response = Some((depth, repeats.keep(out, start)));
+            }
+        }
     }
     out.end_object();
     out.end_object();
@@ -367,6 +403,35 @@ fn write_json_content(out: &mut JsonWriter, write_schema: impl FnOnce(&mut JsonW
     write_schema(out);
     out.end_object();
     out.end_object();
+}
+
+/// Writes a parameter object, or repeats the text of the same parameter written before at the
+/// same depth.
+fn write_parameter_once<'a>(out: &mut JsonWriter, schemas: &Schemas<'_>, repeats: &mut Repeats<'a>, param: &'a Param) {
+    let depth = out.depth();
+    let written = repeats.parameters.entry((&param.name, depth)).or_default();
+    if let Some((_, range)) = written.iter().find(|(p, _)| same_parameter(p, param)) {
+        out.repeat(&repeats.text[range.clone()]);
+        return;
+    }
+    let start = out.position();
+    write_parameter(out, schemas, param);
+    let from = repeats.text.len();
+    repeats.text.push_str(out.written_since(start));
+    written.push((param, from..repeats.text.len()));
+}
+
+/// Whether two parameters are written the same.
+fn same_parameter(a: &Param, b: &Param) -> bool {
+    // Destructured so that a new member of `Param` is not forgotten here.
+    let Param { name, ty, source, required, default, description, constraints } = a;
+    *name == b.name
+        && *ty == b.ty
+        && *source == b.source
+        && *required == b.required
+        && *description == b.description
+        && *constraints == b.constraints
+        && *default == b.default
 }
 
 /// Writes a parameter object.
