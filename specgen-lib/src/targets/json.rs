@@ -61,21 +61,25 @@ impl JsonWriter {
     }
 
     /// Starts an object.
+    #[inline]
     pub fn begin_object(&mut self) {
         self.begin_container(Container::Object, '{');
     }
 
     /// Ends the innermost open container, an object.
+    #[inline]
     pub fn end_object(&mut self) {
         self.end_container(Container::Object, '}');
     }
 
     /// Starts an array.
+    #[inline]
     pub fn begin_array(&mut self) {
         self.begin_container(Container::Array, '[');
     }
 
     /// Ends the innermost open container, an array.
+    #[inline]
     pub fn end_array(&mut self) {
         self.end_container(Container::Array, ']');
     }
@@ -94,6 +98,7 @@ impl JsonWriter {
     /// Writes the key of the next member like [`key`](JsonWriter::key), for a key of the
     /// program's own that needs no escaping (a keyword of the format, `type`, `properties`):
     /// copied without looking at it. Debug builds check.
+    #[inline]
     pub fn static_key(&mut self, key: &'static str) -> &mut JsonWriter {
         debug_assert!(self.open.last() == Some(&Container::Object) && !self.after_key, "a key outside an object");
         debug_assert!(!needs_escape(key.as_bytes()), "a static key that needs escaping: {key:?}");
@@ -107,6 +112,7 @@ impl JsonWriter {
 
     /// Writes a string of the program's own that needs no escaping (`object`, `string`), like
     /// [`string`](JsonWriter::string) but without looking at it. Debug builds check.
+    #[inline]
     pub fn static_string(&mut self, text: &'static str) {
         debug_assert!(!needs_escape(text.as_bytes()), "a static string that needs escaping: {text:?}");
         self.begin_value();
@@ -145,6 +151,36 @@ impl JsonWriter {
         write(&mut self.out);
         debug_assert!(!needs_escape(&self.out.as_bytes()[start..]), "unescaped text that needs escaping");
         self.out.push('"');
+        self.has_member = true;
+    }
+
+    /// How many containers are open: text written at one depth reads the same when repeated at
+    /// the same depth (see [`repeat`](JsonWriter::repeat)).
+    pub fn depth(&self) -> usize {
+        self.open.len()
+    }
+
+    /// Where the next text will go: the length of the text written so far.
+    pub fn position(&self) -> usize {
+        self.out.len()
+    }
+
+    /// The members or items written since [`position`](JsonWriter::position) returned `start`,
+    /// as [`repeat`](JsonWriter::repeat) takes them: without the comma, newline and indentation
+    /// before the first.
+    pub fn written_since(&self, start: usize) -> &str {
+        self.out[start..].trim_start_matches([',', '\n', ' '])
+    }
+
+    /// Writes again members of an object (or items of an array) written before at the same
+    /// [`depth`](JsonWriter::depth) into the same kind of container, taken with
+    /// [`written_since`](JsonWriter::written_since): copying the text costs far less than writing
+    /// it piece by piece a second time.
+    pub fn repeat(&mut self, text: &str) {
+        debug_assert!(!self.open.is_empty() && !self.after_key, "a repeat outside a container or after a key");
+        debug_assert!(!text.starts_with([',', '\n', ' ']), "a line start in repeated text: {text:?}");
+        self.new_member_line();
+        self.out.push_str(text);
         self.has_member = true;
     }
 
@@ -212,6 +248,7 @@ impl JsonWriter {
     }
 
     /// Starts `container`, opened with `open`.
+    #[inline]
     fn begin_container(&mut self, container: Container, open: char) {
         self.begin_value();
         self.out.push(open);
@@ -220,6 +257,7 @@ impl JsonWriter {
     }
 
     /// Ends `container`, the innermost open one, with `close`.
+    #[inline]
     fn end_container(&mut self, container: Container, close: char) {
         debug_assert!(!self.after_key, "a key without its value");
         let innermost = self.open.pop();
@@ -234,6 +272,7 @@ impl JsonWriter {
     }
 
     /// Places the next value: right after its key, or on a line of its own in an array.
+    #[inline]
     fn begin_value(&mut self) {
         if self.after_key {
             self.after_key = false;
@@ -244,6 +283,7 @@ impl JsonWriter {
     }
 
     /// Ends the previous member (if any) with a comma and starts a new indented line.
+    #[inline]
     fn new_member_line(&mut self) {
         self.push_line_start(self.has_member);
     }

@@ -32,6 +32,7 @@
 //! with empty `paths`.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 
 use serde_json::{json, Value};
 
@@ -93,11 +94,13 @@ fn document(ir: &Ir, service: &Service) -> Result<String, RenderError> {
     }
     let definitions = schemas.definitions(roots);
     let validation = rest_ops.iter().any(|op| has_validation_error(op)).then(|| ValidationNames::beside(&definitions));
-    let mut components: BTreeMap<&str, Component<'_>> =
-        definitions.into_iter().map(|(name, definition)| (name, Component::Definition(definition))).collect();
+    let mut components: Vec<(&str, Component<'_>)> = Vec::with_capacity(definitions.len() + 2);
+    components.extend(definitions.into_iter().map(|(name, definition)| (name, Component::Definition(definition))));
     if let Some(names) = &validation {
-        components.insert(&names.http, Component::HttpValidationError { item: &names.item });
-        components.insert(&names.item, Component::ValidationError);
+        components.push((&names.http, Component::HttpValidationError { item: &names.item }));
+        components.push((&names.item, Component::ValidationError));
+        // The names are free (see `free_name`): the order is total.
+        components.sort_unstable_by_key(|&(name, _)| name);
     }
 
     let paths = path_items(service)?;
@@ -123,12 +126,13 @@ fn document(ir: &Ir, service: &Service) -> Result<String, RenderError> {
     }
     let link_targets = LinkTargets::new(service);
     let validation_schema = validation.as_ref().map(|names| names.http.as_str());
+    let mut repeats = Repeats::default();
     out.static_key("paths").begin_object();
     for item in &paths {
         out.key(item.path).begin_object();
         for operation in &item.operations {
             out.static_key(method_key(operation.rest.method));
-            write_operation(&mut out, &schemas, &link_targets, operation, validation_schema)?;
+            write_operation(&mut out, &schemas, &link_targets, &mut repeats, operation, validation_schema)?;
         }
         out.end_object();
     }
@@ -206,12 +210,12 @@ enum Component<'a> {
     ValidationError,
 }
 
-/// Writes `components.schemas`.
-fn write_schemas(out: &mut JsonWriter, schemas: &Schemas<'_>, components: &BTreeMap<&str, Component<'_>>) {
+/// Writes `components.schemas`, given sorted by name.
+fn write_schemas<'a>(out: &mut JsonWriter, schemas: &Schemas<'a>, components: &[(&str, Component<'a>)]) {
     out.begin_object();
-    for (&name, component) in components {
+    for &(name, component) in components {
         out.key(name);
-        match *component {
+        match component {
             Component::Definition(definition) => schemas.write_definition(out, definition),
             Component::HttpValidationError { item } => out.value(&http_validation_error(item)),
             Component::ValidationError => out.value(&validation_error()),
@@ -240,7 +244,7 @@ impl ValidationNames {
 
 /// Room for the document's text, so that the writer seldom has to grow it: what an operation
 /// and a schema take in the benchmark corpus (1.2 and 2.1 KB on average), rounded up.
-fn estimated_size(paths: &[PathItem<'_>], components: &BTreeMap<&str, Component<'_>>) -> usize {
+fn estimated_size(paths: &[PathItem<'_>], components: &[(&str, Component<'_>)]) -> usize {
     const OPERATION_BYTES: usize = 1280;
     const SCHEMA_BYTES: usize = 2304;
     let operations: usize = paths.iter().map(|item| item.operations.len()).sum();
@@ -252,13 +256,39 @@ fn has_validation_error(op: &Operation) -> bool {
     !op.params.is_empty() || op.input.is_some()
 }
 
+/// A parameter written, and where its text is in [`Repeats::text`].
+type WrittenParam<'a> = (&'a Param, Range<usize>);
+
+/// Text written once and copied where the same thing comes again at the same depth: the
+/// parameters many operations share (`limit`, `offset`, `id`…) and the `422` response.
+#[derive(Default)]
+struct Repeats<'a> {
+    /// The texts, one after the other.
+    text: String,
+    /// Parameter name and the writer's depth → each parameter of that name written there, with
+    /// where its text is in `text`.
+    parameters: NameMap<(&'a str, usize), Vec<WrittenParam<'a>>>,
+    /// The writer's depth and where the text of the `422` response is in `text`.
+    validation_response: Option<(usize, Range<usize>)>,
+}
+
+impl Repeats<'_> {
+    /// Keeps what `out` wrote since `start`, for [`JsonWriter::repeat`]; returns where it is.
+    fn keep(&mut self, out: &JsonWriter, start: usize) -> Range<usize> {
+        let from = self.text.len();
+        self.text.push_str(out.written_since(start));
+        from..self.text.len()
+    }
+}
+
 /// Writes the operation object; `validation_schema` is the name of FastAPI's
 /// `HTTPValidationError` schema when the document has it.
-fn write_operation(
+fn write_operation<'a>(
     out: &mut JsonWriter,
     schemas: &Schemas<'_>,
     links: &LinkTargets<'_>,
-    operation: &RestOperation<'_>,
+    repeats: &mut Repeats<'a>,
+    operation: &RestOperation<'a>,
     validation_schema: Option<&str>,
 ) -> Result<(), RenderError> {
     let RestOperation { op, rest, tags } = *operation;
@@ -279,7 +309,7 @@ fn write_operation(
     if !op.params.is_empty() {
         out.static_key("parameters").begin_array();
         for param in &op.params {
-            write_parameter(out, schemas, param);
+            write_parameter_once(out, schemas, repeats, param);
         }
         out.end_array();
     }
@@ -320,11 +350,19 @@ fn write_operation(
     }
     out.end_object();
     if let Some(name) = validation_schema.filter(|_| has_validation_error(op) && rest.status != 422) {
-        out.static_key("422").begin_object();
-        out.static_key("description").static_string("Validation Error");
-        out.static_key("content");
-        write_json_content(out, |out| schemas.write_reference(out, name));
-        out.end_object();
+        let depth = out.depth();
+        match &repeats.validation_response {
+            Some((at, range)) if *at == depth => out.repeat(&repeats.text[range.clone()]),
+            _ => {
+                let start = out.position();
+                out.static_key("422").begin_object();
+                out.static_key("description").static_string("Validation Error");
+                out.static_key("content");
+                write_json_content(out, |out| schemas.write_reference(out, name));
+                out.end_object();
+                repeats.validation_response = Some((depth, repeats.keep(out, start)));
+            }
+        }
     }
     out.end_object();
     out.end_object();
@@ -365,6 +403,35 @@ fn write_json_content(out: &mut JsonWriter, write_schema: impl FnOnce(&mut JsonW
     write_schema(out);
     out.end_object();
     out.end_object();
+}
+
+/// Writes a parameter object, or repeats the text of the same parameter written before at the
+/// same depth.
+fn write_parameter_once<'a>(out: &mut JsonWriter, schemas: &Schemas<'_>, repeats: &mut Repeats<'a>, param: &'a Param) {
+    let depth = out.depth();
+    let written = repeats.parameters.entry((&param.name, depth)).or_default();
+    if let Some((_, range)) = written.iter().find(|(p, _)| same_parameter(p, param)) {
+        out.repeat(&repeats.text[range.clone()]);
+        return;
+    }
+    let start = out.position();
+    write_parameter(out, schemas, param);
+    let from = repeats.text.len();
+    repeats.text.push_str(out.written_since(start));
+    written.push((param, from..repeats.text.len()));
+}
+
+/// Whether two parameters are written the same.
+fn same_parameter(a: &Param, b: &Param) -> bool {
+    // Destructured so that a new member of `Param` is not forgotten here.
+    let Param { name, ty, source, required, default, description, constraints } = a;
+    *name == b.name
+        && *ty == b.ty
+        && *source == b.source
+        && *required == b.required
+        && *description == b.description
+        && *constraints == b.constraints
+        && *default == b.default
 }
 
 /// Writes a parameter object.
@@ -525,13 +592,15 @@ fn pointer_token(name: &str) -> String {
     out
 }
 
-/// `name`, or `FastAPI<name>` (then with `_` appended) if a component already has it.
-fn free_name<V>(components: &BTreeMap<&str, V>, name: &str) -> String {
-    if !components.contains_key(name) {
+/// `name`, or `FastAPI<name>` (then with `_` appended) if a component already has it;
+/// `components` are sorted by name.
+fn free_name<V>(components: &[(&str, V)], name: &str) -> String {
+    let taken = |name: &str| components.binary_search_by_key(&name, |&(n, _)| n).is_ok();
+    if !taken(name) {
         return name.to_string();
     }
     let mut candidate = format!("FastAPI{name}");
-    while components.contains_key(candidate.as_str()) {
+    while taken(&candidate) {
         candidate.push('_');
     }
     candidate
@@ -704,7 +773,7 @@ mod tests {
 
     #[test]
     fn validation_schema_names_avoid_models() {
-        let components = BTreeMap::from([("ValidationError", ()), ("FastAPIValidationError", ())]);
+        let components = [("FastAPIValidationError", ()), ("ValidationError", ())];
         assert_eq!(free_name(&components, "HTTPValidationError"), "HTTPValidationError");
         assert_eq!(free_name(&components, "ValidationError"), "FastAPIValidationError_");
     }
