@@ -602,6 +602,17 @@ impl Method {
             Method::Delete => "DELETE",
         }
     }
+
+    /// Lower-case name: an OpenAPI path item's key, a FastAPI router's decorator.
+    pub fn lower_case(self) -> &'static str {
+        match self {
+            Method::Get => "get",
+            Method::Post => "post",
+            Method::Put => "put",
+            Method::Patch => "patch",
+            Method::Delete => "delete",
+        }
+    }
 }
 
 /// The REST binding of an operation.

@@ -75,8 +75,7 @@ use minijinja::{context, Value};
 
 use crate::fileset::{FileKind, FileSet};
 use crate::ir::{
-    Domain, Ir, Method, Number, Operation, Param, ParamSource, Primitive, Service, ServiceKind, TypeRef,
-    Value as JsonValue,
+    Domain, Ir, Number, Operation, Param, ParamSource, Primitive, Service, ServiceKind, TypeRef, Value as JsonValue,
 };
 use crate::load::InputNames;
 use crate::parallel::each_in_two;
@@ -86,7 +85,7 @@ use super::python::{
     push_py_str, py_decimal, py_doc, py_float, py_integer, py_regex, py_str, render_template, shared_module,
     unique_idents, SHADOWED_BUILTINS,
 };
-use super::{banner, events, Options, OutputPath, RenderError, SCAFFOLD_HEADER};
+use super::{banner, decimal, events, Digits, Options, OutputPath, RenderError, SCAFFOLD_HEADER};
 
 mod event_adapter;
 
@@ -870,20 +869,6 @@ fn push_all(out: &mut String, parts: &[&str]) {
     }
 }
 
-/// `n` in decimal, written to `digits`.
-fn decimal(mut n: u16, digits: &mut [u8; 5]) -> &str {
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    std::str::from_utf8(&digits[start..]).expect("ASCII digits")
-}
-
 /// Turns the text written to a scratch buffer into a template value, and clears the buffer
 /// for the next one (short strings are stored inline in the value, longer ones copied once).
 fn take_text(buf: &mut String) -> Value {
@@ -1300,8 +1285,8 @@ impl<'a> ServiceCx<'a> {
         let params = take_text(buf);
 
         // The route.
-        let mut digits = [0; 5];
-        let status = decimal(rest.status, &mut digits);
+        let mut digits = Digits::default();
+        let status = decimal(rest.status.into(), &mut digits);
         push_py_str(buf, path);
         match response {
             Some(response) => push_all(buf, &[", status_code=", status, ", response_class=", response]),
@@ -1372,7 +1357,7 @@ impl<'a> ServiceCx<'a> {
         }
         let body = take_text(buf);
         Ok(record([
-            ("method", Value::from(http_method(rest.method))),
+            ("method", Value::from(rest.method.lower_case())),
             ("route_args", route_args),
             ("name", Value::from(handler)),
             ("params", params),
@@ -1827,17 +1812,6 @@ fn operation_doc(op: &Operation, out: &mut String) -> bool {
         out.push_str(text);
     }
     !out.is_empty()
-}
-
-/// The decorator of a route for an HTTP method (`router.get`…).
-fn http_method(method: Method) -> &'static str {
-    match method {
-        Method::Get => "get",
-        Method::Post => "post",
-        Method::Put => "put",
-        Method::Patch => "patch",
-        Method::Delete => "delete",
-    }
 }
 
 fn bug(message: String) -> RenderError {

@@ -318,20 +318,8 @@ const LINE_STARTS: &str = concat!(
 );
 
 /// Appends the decimal digits of `n`.
-fn push_unsigned(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &digit in &digits[at..] {
-        out.push(char::from(digit));
-    }
+fn push_unsigned(out: &mut String, n: u64) {
+    out.push_str(super::decimal(n, &mut super::Digits::default()));
 }
 
 /// Appends `text` escaped for a JSON string as serde_json escapes it: `"` and `\`, the control

@@ -208,6 +208,24 @@ pub fn render(ir: &Ir, opts: &Options) -> Result<FileSet, RenderError> {
     Ok(files)
 }
 
+/// Room for the decimal digits of any `u64`.
+pub(crate) type Digits = [u8; 20];
+
+/// `n` in decimal, written into `digits`: the hot paths (status codes, JSON integers) print
+/// numbers without going through `core::fmt`.
+pub(crate) fn decimal(mut n: u64, digits: &mut Digits) -> &str {
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&digits[start..]).expect("ASCII digits")
+}
+
 impl Target {
     /// Where the target goes in the render queue: 0 first. From the cost of each target alone on
     /// the benchmark corpus (`examples/phases.rs`): the single large files (the OpenAPI document,

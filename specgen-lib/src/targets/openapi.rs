@@ -43,7 +43,7 @@ use crate::load::InputNames;
 use super::json::JsonWriter;
 use super::jsonschema::{self, Definition, Definitions, Dialect, Schemas};
 use super::pydantic::NameMap;
-use super::{Options, OutputPath, RenderError};
+use super::{decimal, Digits, Options, OutputPath, RenderError};
 
 /// `info.version` of every document.
 pub const VERSION: &str = "0.1.0";
@@ -131,7 +131,7 @@ fn document(ir: &Ir, service: &Service) -> Result<String, RenderError> {
     for item in &paths {
         out.key(item.path).begin_object();
         for operation in &item.operations {
-            out.static_key(method_key(operation.rest.method));
+            out.static_key(operation.rest.method.lower_case());
             write_operation(&mut out, &schemas, &link_targets, &mut repeats, operation, validation_schema)?;
         }
         out.end_object();
@@ -322,8 +322,8 @@ fn write_operation<'a>(
     }
 
     out.static_key("responses").begin_object();
-    let mut status = [0; 5];
-    out.key(status_text(rest.status, &mut status)).begin_object();
+    let mut digits = Digits::default();
+    out.key(decimal(rest.status.into(), &mut digits)).begin_object();
     out.static_key("description").static_string("Successful Response");
     if let Some(output) = op.output.as_ref().filter(|_| rest.body_allowed()) {
         out.static_key("content");
@@ -367,32 +367,6 @@ fn write_operation<'a>(
     out.end_object();
     out.end_object();
     Ok(())
-}
-
-/// The key of an operation in its path item: the method in lower case.
-fn method_key(method: Method) -> &'static str {
-    match method {
-        Method::Get => "get",
-        Method::Post => "post",
-        Method::Put => "put",
-        Method::Patch => "patch",
-        Method::Delete => "delete",
-    }
-}
-
-/// The decimal text of a status code, written into `digits`.
-fn status_text(status: u16, digits: &mut [u8; 5]) -> &str {
-    let mut n = status;
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    std::str::from_utf8(&digits[at..]).expect("ASCII digits")
 }
 
 /// Writes a content map with one entry, `application/json`, whose schema `write_schema` writes.
@@ -754,10 +728,10 @@ mod tests {
     #[test]
     fn method_keys_and_status_texts() {
         for method in [Method::Get, Method::Post, Method::Put, Method::Patch, Method::Delete] {
-            assert_eq!(method_key(method), method.as_str().to_ascii_lowercase());
+            assert_eq!(method.lower_case(), method.as_str().to_ascii_lowercase());
         }
-        for status in [0, 7, 99, 200, 422, 999, 65535] {
-            assert_eq!(status_text(status, &mut [0; 5]), status.to_string());
+        for status in [0, 7, 99, 200, 422, 999, 65535, u64::MAX] {
+            assert_eq!(decimal(status, &mut Digits::default()), status.to_string());
         }
         assert_eq!(parameter_segment("/books/{book_id}/x", "book_id"), Some(6));
         assert_eq!(parameter_segment("/a/{book_id_x}/{book_id}", "book_id"), Some(14));
