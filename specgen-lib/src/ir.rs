@@ -119,7 +119,7 @@ pub struct Class {
 }
 
 /// A field of a class, with every rule of SPEC.md already applied.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Field {
     /// Name on the wire (JSON key), exactly as written in the spec.
     pub name: String,
@@ -549,7 +549,7 @@ pub struct Output {
 }
 
 /// A path or query parameter.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Param {
     /// Name (also the Python argument name after keyword escaping).
     pub name: String,

@@ -64,9 +64,8 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use camino::Utf8PathBuf;
@@ -80,6 +79,7 @@ use crate::ir::{
 use crate::load::InputNames;
 use crate::parallel::each_in_two;
 
+use super::name_map::{NameMap, NameSet};
 use super::python::{
     enum_member_names, escape_ident, escaped_ident, exempt_long_lines, is_keyword, layout_module, pascal, push_py_doc,
     push_py_str, py_decimal, py_doc, py_float, py_integer, py_regex, py_str, render_template, shared_module,
@@ -423,32 +423,7 @@ struct SchemaOrder<'a> {
     /// Every name, sorted by [`member_cmp`].
     names: Vec<&'a str>,
     /// Name → index in `names`.
-    rank: HashMap<&'a str, usize, BuildHasherDefault<Fnv>>,
-}
-
-/// A set of names, hashed with [`Fnv`].
-type NameSet<'a> = HashSet<&'a str, BuildHasherDefault<Fnv>>;
-
-/// The FNV-1a hash: much cheaper than the default hasher on short names (the keys are names
-/// from the specs being generated, not input an attacker controls).
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
+    rank: NameMap<&'a str, usize>,
 }
 
 impl<'a> SchemaOrder<'a> {
@@ -484,7 +459,7 @@ impl<'a> SchemaOrder<'a> {
 }
 
 /// The schema classes and enums a type refers to.
-fn schemas_of<'t>(ty: &'t TypeRef, out: &mut NameSet<'t>) {
+fn schemas_of<'t>(ty: &'t TypeRef, out: &mut NameSet<&'t str>) {
     match ty {
         TypeRef::Enum(name) | TypeRef::Class(name) => {
             out.insert(name);

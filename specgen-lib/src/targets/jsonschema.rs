@@ -35,7 +35,6 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::ops::Range;
 
 use serde_json::Value;
@@ -43,7 +42,7 @@ use serde_json::Value;
 use crate::ir::{Class, Constraints, Enum, Field, Ir, Number, Primitive, TypeRef};
 
 use super::json::JsonWriter;
-use super::pydantic::{NameHasher, NameMap};
+use super::name_map::NameMap;
 
 /// The pattern on the string branch of a decimal: optional sign, digits with an optional point
 /// (or a point and digits), optional exponent. Covers `str(Decimal)` of every finite decimal.
@@ -137,7 +136,7 @@ impl<'a> Schemas<'a> {
     /// transitively. Unknown names are skipped (the IR's invariants say there are none).
     pub fn definitions<'n>(&self, roots: impl IntoIterator<Item = &'n str>) -> Definitions<'a> {
         // Hashed while searching, sorted once: the search meets a name at every reference to it.
-        let mut found: HashMap<&'a str, Definition<'a>, BuildHasherDefault<NameHasher>> = HashMap::default();
+        let mut found: NameMap<&'a str, Definition<'a>> = HashMap::default();
         let mut stack: Vec<&str> = roots.into_iter().collect();
         while let Some(name) = stack.pop() {
             if found.contains_key(name) {
@@ -214,7 +213,7 @@ impl<'a> Schemas<'a> {
         let mut properties = self.properties.borrow_mut();
         let PropertyTexts { by_name, text } = &mut *properties;
         let written = by_name.entry((&field.name, &field.ty, depth)).or_default();
-        if let Some((_, range)) = written.iter().find(|(f, _)| same_schema(f, field)) {
+        if let Some((_, range)) = written.iter().find(|(f, _)| *f == field) {
             out.repeat(&text[range.clone()]);
             return;
         }
@@ -418,20 +417,6 @@ fn write_enum(out: &mut JsonWriter, e: &Enum) {
         out.static_key("description").string(description);
     }
     out.end_object();
-}
-
-/// Whether two fields have the same schema: they are the same but for the class they are in.
-fn same_schema(a: &Field, b: &Field) -> bool {
-    // Destructured so that a new member of `Field` is not forgotten here.
-    let Field { name, ty, required, nullable, default, readonly, description, constraints } = a;
-    *name == b.name
-        && *ty == b.ty
-        && *required == b.required
-        && *nullable == b.nullable
-        && *readonly == b.readonly
-        && *description == b.description
-        && *constraints == b.constraints
-        && *default == b.default
 }
 
 /// Pushes the class and enum names `ty` refers to.

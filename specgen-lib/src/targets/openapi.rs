@@ -42,7 +42,7 @@ use crate::load::InputNames;
 
 use super::json::JsonWriter;
 use super::jsonschema::{self, Definition, Definitions, Dialect, Schemas};
-use super::pydantic::NameMap;
+use super::name_map::NameMap;
 use super::{decimal, Digits, Options, OutputPath, RenderError};
 
 /// `info.version` of every document.
@@ -384,7 +384,7 @@ fn write_json_content(out: &mut JsonWriter, write_schema: impl FnOnce(&mut JsonW
 fn write_parameter_once<'a>(out: &mut JsonWriter, schemas: &Schemas<'_>, repeats: &mut Repeats<'a>, param: &'a Param) {
     let depth = out.depth();
     let written = repeats.parameters.entry((&param.name, depth)).or_default();
-    if let Some((_, range)) = written.iter().find(|(p, _)| same_parameter(p, param)) {
+    if let Some((_, range)) = written.iter().find(|(p, _)| *p == param) {
         out.repeat(&repeats.text[range.clone()]);
         return;
     }
@@ -393,19 +393,6 @@ fn write_parameter_once<'a>(out: &mut JsonWriter, schemas: &Schemas<'_>, repeats
     let from = repeats.text.len();
     repeats.text.push_str(out.written_since(start));
     written.push((param, from..repeats.text.len()));
-}
-
-/// Whether two parameters are written the same.
-fn same_parameter(a: &Param, b: &Param) -> bool {
-    // Destructured so that a new member of `Param` is not forgotten here.
-    let Param { name, ty, source, required, default, description, constraints } = a;
-    *name == b.name
-        && *ty == b.ty
-        && *source == b.source
-        && *required == b.required
-        && *description == b.description
-        && *constraints == b.constraints
-        && *default == b.default
 }
 
 /// Writes a parameter object.

@@ -40,9 +40,9 @@
 //! them up front.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 
 use minijinja::context;
 
@@ -51,6 +51,7 @@ use crate::ir::{Class, Constraints, Enum, Field, Ir, Number, Primitive, TypeRef,
 use crate::load::InputNames;
 use crate::parallel::in_two;
 
+use super::name_map::{NameMap, NameSet};
 use super::python::{
     assert_same_text, enum_member_names, escape_ident, format_python, is_keyword, is_plain_enum_member,
     is_sanitized_ident, push_py_str, py_decimal, py_float, py_integer, py_regex, py_str, render_template, unique_names,
@@ -64,50 +65,6 @@ const TEMPLATE: &str = "schemas.py.j2";
 
 /// From this many enums and classes on, they are lowered on two threads.
 const PARALLEL_DEFINITIONS: usize = 256;
-
-/// A hasher for the name tables of the targets: class, enum and field names, short strings
-/// looked up for every field, for which std's SipHash (made to resist flooding by an adversary)
-/// costs more than the rest of the lookup. The names come from the project's own spec files.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct NameHasher {
-    hash: u64,
-}
-
-impl NameHasher {
-    /// Mixes one word in (the multiply-rotate step of the Fx hash).
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl Hasher for NameHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for word in &mut words {
-            self.add(u64::from_le_bytes(word.try_into().expect("eight bytes")));
-        }
-        let tail = words.remainder();
-        if !tail.is_empty() {
-            self.add(tail.iter().rev().fold(0, |word, &b| (word << 8) | u64::from(b)));
-        }
-    }
-
-    fn write_u8(&mut self, byte: u8) {
-        self.add(u64::from(byte));
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        // Hash tables take the bucket from the low bits, which the multiply mixes least.
-        self.hash ^ (self.hash >> 32)
-    }
-}
-
-/// A hash map keyed by names, with [`NameHasher`].
-pub(crate) type NameMap<K, V> = HashMap<K, V, BuildHasherDefault<NameHasher>>;
 
 /// A top-level definition of `schemas.py`, in file order: the enums, then the classes.
 #[derive(Clone, Copy)]
@@ -351,7 +308,7 @@ struct Names<'a> {
     class_index: NameMap<&'a str, usize>,
     /// Names no field attribute may take: keywords, `BaseModel` attributes, shadowed builtins,
     /// imported names and modules, class and enum names. One set, looked up once per field.
-    reserved: HashSet<&'a str, BuildHasherDefault<NameHasher>>,
+    reserved: NameSet<&'a str>,
 }
 
 impl<'a> Names<'a> {
@@ -373,7 +330,7 @@ impl<'a> Names<'a> {
         let top = |name: &str| class_index.contains_key(name) || enums.contains_key(name);
         let qualified: BTreeSet<&'static str> =
             Symbol::ALL.iter().filter(|s| top(s.name())).map(|s| s.module()).collect();
-        let mut reserved: HashSet<&'a str, BuildHasherDefault<NameHasher>> =
+        let mut reserved: NameSet<&'a str> =
             KEYWORDS.iter().chain(BASEMODEL_ATTRIBUTES).chain(SHADOWED_BUILTINS).copied().collect();
         reserved.extend(Symbol::ALL.iter().map(|s| s.name()));
         reserved.extend(qualified.iter().copied());
