@@ -36,6 +36,7 @@ use crate::fileset::{FileKind, FileSet};
 use crate::ir::{Ir, Method, Operation, ParamSource, Primitive, Service, TypeRef, Value as JsonValue};
 use crate::load::InputNames;
 
+use super::name_map::NameSet;
 use super::python::{
     enum_member_names, escape_ident, exempt_long_lines, is_keyword, is_sanitized_ident, layout_module, pascal,
     push_py_str, py_doc, py_float, py_str, render_template, shared_module, SHADOWED_BUILTINS,
@@ -416,32 +417,33 @@ fn methods_size(methods: &[MethodText]) -> usize {
         .sum()
 }
 
-/// The method name of every REST operation of `service`, by operation name: the operation
-/// name, `_` appended for keywords, builtins used as types and modules used in annotations
-/// (class scope would shadow them), then made unique (names that needed no escaping keep theirs).
-fn method_names(service: &Service) -> BTreeMap<&str, Cow<'_, str>> {
+/// The method name of every REST operation of `service`, in the order of [`rest_operations`]:
+/// the operation name, `_` appended for keywords, builtins used as types and modules used in
+/// annotations (class scope would shadow them), then made unique (names that needed no escaping
+/// keep theirs).
+fn method_names(service: &Service) -> Vec<Cow<'_, str>> {
     let reserved = |n: &str| SHADOWED_BUILTINS.contains(&n) || MODULES.contains(&n);
-    let ops: Vec<&str> = rest_operations(service).map(|(op, _)| op.name.as_str()).collect();
     // Most names need no escaping: borrowed, not built.
-    let escaped: Vec<Cow<'_, str>> = ops
-        .iter()
-        .map(|&name| match is_sanitized_ident(name) && !is_keyword(name) && !reserved(name) {
-            true => Cow::Borrowed(name),
-            false => Cow::Owned(escape_ident(name, reserved)),
+    let mut names: Vec<Cow<'_, str>> = rest_operations(service)
+        .map(|(op, _)| match is_sanitized_ident(&op.name) && !is_keyword(&op.name) && !reserved(&op.name) {
+            true => Cow::Borrowed(op.name.as_str()),
+            false => Cow::Owned(escape_ident(&op.name, reserved)),
         })
         .collect();
-    let mut taken: BTreeSet<Cow<'_, str>> = escaped.iter().filter(|e| matches!(e, Cow::Borrowed(_))).cloned().collect();
-    let mut out = BTreeMap::new();
-    for (op, mut name) in ops.into_iter().zip(escaped) {
-        if op != name {
-            while taken.contains(&name) || is_keyword(&name) || reserved(&name) {
-                name.to_mut().push('_');
-            }
-            taken.insert(name.clone());
-        }
-        out.insert(op, name);
+    if names.iter().all(|name| matches!(name, Cow::Borrowed(_))) {
+        return names;
     }
-    out
+    let mut taken: NameSet<String> =
+        names.iter().filter(|e| matches!(e, Cow::Borrowed(_))).map(|name| name.to_string()).collect();
+    for name in &mut names {
+        if let Cow::Owned(escaped) = name {
+            while taken.contains(escaped.as_str()) || is_keyword(escaped) || reserved(escaped) {
+                escaped.push('_');
+            }
+            taken.insert(escaped.clone());
+        }
+    }
+    names
 }
 
 /// The REST operations of a service with their method, in domain order then operation order.
@@ -647,8 +649,8 @@ fn service_module(ir: &Ir, service: &Service) -> Result<String, RenderError> {
     let mut scope = Scope::new(ir, std::slice::from_ref(&class_name));
     let names = method_names(service);
     let mut methods = Vec::new();
-    for (op, _) in rest_operations(service) {
-        methods.push(method(&mut scope, &names[op.name.as_str()], op)?);
+    for ((op, _), name) in rest_operations(service).zip(&names) {
+        methods.push(method(&mut scope, name, op)?);
     }
     let mut imports = scope.stdlib_imports();
     if !scope.adapters.is_empty() {
@@ -742,14 +744,14 @@ fn consumer_module(ir: &Ir, consumer: &Service, shared: &str) -> Result<String, 
     let mut apis = Vec::new();
     for (service, ops) in &consumed {
         let names = method_names(service);
-        let by_name: BTreeMap<&str, &Operation> =
-            rest_operations(service).map(|(op, _)| (op.name.as_str(), op)).collect();
+        let by_name: BTreeMap<&str, (&Operation, &str)> =
+            rest_operations(service).zip(&names).map(|((op, _), name)| (op.name.as_str(), (op, &**name))).collect();
         let mut methods = Vec::new();
         for op_name in ops {
-            let Some(&op) = by_name.get(op_name) else {
+            let Some(&(op, name)) = by_name.get(op_name) else {
                 continue; // validation rejects event-only operations in manifests
             };
-            methods.push(method(&mut scope, &names[op.name.as_str()], op)?);
+            methods.push(method(&mut scope, name, op)?);
         }
         let protocol = protocol_class(&service.name);
         let client = client_class(&service.name);

@@ -477,7 +477,7 @@ impl<'n, 'a> Lowering<'n, 'a> {
             line.push_str(self.names.member(e, i));
             line.push_str(" = ");
             push_py_str(&mut line, value);
-            writer.statement(Level::Body, &line);
+            writer.statement_str(Level::Body, &line);
         }
         self.line = line;
         Ok(())
@@ -519,7 +519,7 @@ impl<'n, 'a> Lowering<'n, 'a> {
         for (field, attr) in class.fields.iter().zip(&attrs) {
             line.clear();
             self.write_field(&mut line, class, field, attr)?;
-            writer.statement(Level::Body, &line);
+            writer.statement_str(Level::Body, &line);
         }
         self.line = line;
         self.refs.sort_unstable();

@@ -28,7 +28,7 @@
 //! embedded with `include_str!`.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::fmt::{self, Write as _};
 use std::sync::OnceLock;
 
@@ -36,6 +36,7 @@ use minijinja::value::ValueKind;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use ruff_python_formatter::{format_module_source, PyFormatOptions};
 
+use super::name_map::NameMap;
 use super::{Options, RenderError};
 use crate::ir::Number;
 use crate::parallel::in_two;
@@ -43,7 +44,7 @@ use crate::parallel::in_two;
 mod layout;
 mod module;
 
-use layout::layout_long_statement;
+use layout::{layout_long_statement, skip_to, ByteSet};
 pub use module::layout_module;
 
 /// ruff's default line length.
@@ -488,7 +489,7 @@ pub struct PyWriter {
     /// Every distinct piece, with its layout when `layout_long_statement` knew it.
     pieces: Vec<(Piece, Option<String>)>,
     /// Piece → index in `pieces`.
-    seen: HashMap<Piece, usize>,
+    seen: NameMap<Piece, usize>,
     /// Whether a line written flat is longer than [`LINE_LENGTH`] bytes (only docstrings can be).
     long_lines: bool,
 }
@@ -502,7 +503,7 @@ impl PyWriter {
             python_version,
             parts: vec![Part::default()],
             pieces: Vec::new(),
-            seen: HashMap::new(),
+            seen: NameMap::default(),
             long_lines: false,
         }
     }
@@ -534,10 +535,24 @@ impl PyWriter {
         self.write(PieceKind::Statement(level), format_args!("{statement}"));
     }
 
+    /// [`PyWriter::statement`] for a statement already in a string (a field's line): copied,
+    /// without going through `core::fmt`.
+    pub fn statement_str(&mut self, level: Level, statement: &str) {
+        let kind = PieceKind::Statement(level);
+        let part = self.part();
+        let start = part.text.len();
+        part.text.push_str(level.indent());
+        part.text.push_str(statement);
+        self.end_line(kind, start, level.indent().len());
+    }
+
     /// The docstring whose text is `text` (escaped here with [`py_doc`]) of the class or
     /// function whose header was written last.
     pub fn docstring(&mut self, text: &str) {
-        let plain = !text.contains(['"', '\\']) && text.trim() == text && !text.chars().any(needs_escape);
+        // Printable ASCII without `"` or `\\` (nearly every docstring) is checked byte by byte.
+        let printable_ascii = text.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
+        let plain = (printable_ascii || (!text.contains(['"', '\\']) && !text.chars().any(needs_escape)))
+            && text.trim() == text;
         if plain {
             self.long_lines |= "    \"\"\"\"\"\"".len() + text.len() > LINE_LENGTH;
             let part = self.part();
@@ -558,8 +573,16 @@ impl PyWriter {
         let start = part.text.len();
         part.text.push_str(indent);
         part.text.write_fmt(args).expect("writing to a String cannot fail");
-        let source = &part.text[start + indent.len()..];
-        if part.text.len() - start <= LINE_LENGTH && !source.contains(['\n', '\r']) && !source.contains("\\\"") {
+        self.end_line(kind, start, indent.len());
+    }
+
+    /// Ends the line just written from byte `start` of the last part (its source after `indent`
+    /// bytes of indentation): kept when it fits and is a plain single line, else taken back and
+    /// deferred as a piece to lay out.
+    fn end_line(&mut self, kind: PieceKind, start: usize, indent: usize) {
+        let part = self.part();
+        let source = &part.text[start + indent..];
+        if part.text.len() - start <= LINE_LENGTH && is_plain_line(source) {
             part.text.push('\n');
         } else {
             let source = source.to_string();
@@ -1002,9 +1025,23 @@ fn is_plain_ascii(b: u8) -> bool {
     (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\'
 }
 
-/// Characters that must not appear raw in a string literal: C0/C1 controls (including line
-/// breaks other than `\n`, which Python or editors treat as line ends), Unicode line/paragraph
-/// separators, zero-width and bidirectional formatting characters ("trojan source"), and BOMs.
+/// True when `source` is one line without an escaped double quote (`\\"`: ruff may requote that
+/// string), which [`PyWriter`] keeps as written. This runs for every statement of a large
+/// `schemas.py`: the scan skips eight bytes at a time to the next line break or backslash.
+fn is_plain_line(source: &str) -> bool {
+    const BREAK_OR_BACKSLASH: ByteSet = ByteSet::EMPTY.with(b"\n\r\\");
+    let bytes = source.as_bytes();
+    let mut at = 0;
+    loop {
+        at = skip_to(bytes, at, &BREAK_OR_BACKSLASH);
+        match bytes.get(at) {
+            None => return true,
+            Some(b'\\') if bytes.get(at + 1) != Some(&b'"') => at += 1,
+            Some(_) => return false,
+        }
+    }
+}
+
 fn needs_escape(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_control();
@@ -1073,6 +1110,17 @@ fn words(s: &str) -> Vec<String> {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
+
+    #[test]
+    fn plain_lines_are_single_lines_without_escaped_quotes() {
+        for plain in ["", "x: int = 1", "pattern: str = \"^a\\\\d$\"", "a\\", "x = 'a\\b'", "y".repeat(40).as_str()] {
+            assert!(is_plain_line(plain), "{plain:?}");
+        }
+        let escaped_quote = format!("{}x = \"say \\\"hi\\\"\"", "y".repeat(20));
+        for not_plain in ["a\nb", "a\rb", "\n", "x = \"\\\"\"", escaped_quote.as_str()] {
+            assert!(!is_plain_line(not_plain), "{not_plain:?}");
+        }
+    }
 
     #[test]
     fn py_ident_escapes_keywords_and_pydantic_names() {
