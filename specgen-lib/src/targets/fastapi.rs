@@ -818,6 +818,13 @@ fn push_all(out: &mut String, parts: &[&str]) {
     }
 }
 
+/// The deepest indentation of the items of a [`Bracketed`] statement.
+const MAX_INDENT: usize = 12;
+
+/// `,`, a line break and [`MAX_INDENT`] spaces: what separates the items of a [`Bracketed`]
+/// statement split one per line (sliced to their indentation).
+const ITEM_BREAK: &str = ",\n            ";
+
 /// A statement with one bracketed list that ruff may break (a `def` header, a decorator, a
 /// call), written flat with the offsets of its items, then appended to the module either flat
 /// or already in ruff's layout. The handlers, methods and stubs of a large service are thousands
@@ -875,31 +882,41 @@ impl Bracketed {
     fn push_to(&self, out: &mut String, parameters: bool) {
         let text = self.text.as_str();
         let tail = &text[self.close..];
+        // Counted rather than searched: a loop without early exit that the compiler vectorizes.
+        let uncertain = || text.bytes().filter(|&b| b >= 0x80 || b == b'\\' || b == b'\'').count() > 0;
         let keep_flat = text.len() <= LINE_LENGTH
             || self.items.is_empty()
             || self.open > LINE_LENGTH
             || self.indent + tail.len() > LINE_LENGTH
-            || !text.is_ascii()
-            || text.bytes().any(|b| b == b'\\' || b == b'\'');
+            || self.indent + 4 > MAX_INDENT
+            || uncertain();
         if keep_flat {
             out.push_str(text);
             return;
         }
-        let indent = &text[..self.indent];
+        // `,`, a line break and the indentation of the items.
+        let item_break = &ITEM_BREAK[..2 + self.indent + 4];
         let inner = &text[self.open..self.close];
         let sole = self.items.len() == 1;
+        out.reserve(text.len() + self.items.len() * item_break.len() + 2 * self.indent + 8);
         out.push_str(&text[..self.open]);
-        out.push('\n');
+        out.push_str(&item_break[1..]);
         if !(parameters && sole) && self.indent + 4 + inner.len() <= LINE_LENGTH {
-            push_all(out, &[indent, "    ", inner, "\n"]);
+            out.push_str(inner);
         } else {
-            let comma = if parameters || !sole { "," } else { "" };
-            for (k, &start) in self.items.iter().enumerate() {
-                let end = self.items.get(k + 1).map_or(self.close, |&next| next - 2);
-                push_all(out, &[indent, "    ", &text[start..end], comma, "\n"]);
+            // The items are separated by `, ` in the flat text.
+            let mut start = self.open;
+            for &next in &self.items[1..] {
+                out.push_str(&text[start..next - 2]);
+                out.push_str(item_break);
+                start = next;
+            }
+            out.push_str(&text[start..self.close]);
+            if parameters || !sole {
+                out.push(',');
             }
         }
-        out.push_str(indent);
+        out.push_str(&item_break[1..2 + self.indent]);
         out.push_str(tail);
     }
 }
