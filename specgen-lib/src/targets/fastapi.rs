@@ -66,10 +66,8 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::sync::Arc;
 
 use camino::Utf8PathBuf;
-use minijinja::value::{Enumerator, Object};
 use minijinja::{context, Value};
 
 use crate::fileset::{FileKind, FileSet};
@@ -83,7 +81,7 @@ use super::name_map::{NameMap, NameSet};
 use super::python::{
     enum_member_names, escape_ident, escaped_ident, exempt_long_lines, is_keyword, layout_module, pascal, push_py_doc,
     push_py_str, py_decimal, py_doc, py_float, py_integer, py_regex, py_str, render_template, shared_module,
-    unique_idents, SHADOWED_BUILTINS,
+    unique_idents, LINE_LENGTH, SHADOWED_BUILTINS,
 };
 use super::{banner, decimal, events, Digits, Options, OutputPath, RenderError, SCAFFOLD_HEADER};
 
@@ -813,30 +811,6 @@ struct ServiceCx<'a> {
     subscribes: bool,
 }
 
-/// The fields of one item of a template loop (a handler, a method…): like `context!`'s map,
-/// but built in one allocation, which counts for the thousands of items of a large service.
-#[derive(Debug)]
-struct Record<const N: usize>([(&'static str, Value); N]);
-
-impl<const N: usize> Object for Record<N> {
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        self.get_value_by_str(key.as_str()?)
-    }
-
-    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
-        self.0.iter().find(|(name, _)| *name == key).map(|(_, value)| value.clone())
-    }
-
-    fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Values(self.0.iter().map(|(name, _)| Value::from(*name)).collect())
-    }
-}
-
-/// A template value with these fields.
-fn record<const N: usize>(fields: [(&'static str, Value); N]) -> Value {
-    Value::from_object(Record(fields))
-}
-
 /// Appends every part to `out`.
 fn push_all(out: &mut String, parts: &[&str]) {
     for part in parts {
@@ -844,12 +818,107 @@ fn push_all(out: &mut String, parts: &[&str]) {
     }
 }
 
-/// Turns the text written to a scratch buffer into a template value, and clears the buffer
-/// for the next one (short strings are stored inline in the value, longer ones copied once).
-fn take_text(buf: &mut String) -> Value {
-    let value = Value::from(buf.as_str());
-    buf.clear();
-    value
+/// The deepest indentation of the items of a [`Bracketed`] statement.
+const MAX_INDENT: usize = 12;
+
+/// `,`, a line break and [`MAX_INDENT`] spaces: what separates the items of a [`Bracketed`]
+/// statement split one per line (sliced to their indentation).
+const ITEM_BREAK: &str = ",\n            ";
+
+/// A statement with one bracketed list that ruff may break (a `def` header, a decorator, a
+/// call), written flat with the offsets of its items, then appended to the module either flat
+/// or already in ruff's layout. The handlers, methods and stubs of a large service are thousands
+/// of such lines over 88 columns: splitting them here, where their items are known, spares the
+/// layout pass ([`layout_module`]) parsing each one again; it keeps the lines it is given.
+#[derive(Default)]
+struct Bracketed {
+    /// The statement, flat, with its indentation.
+    text: String,
+    /// The width of the indentation.
+    indent: usize,
+    /// Where the items start: after the opening bracket.
+    open: usize,
+    /// Where each item starts.
+    items: Vec<usize>,
+    /// Where the closing bracket is.
+    close: usize,
+}
+
+impl Bracketed {
+    /// Starts the statement: `indent`, the `head` parts and the opening bracket.
+    fn open(&mut self, indent: &str, head: &[&str]) {
+        self.text.clear();
+        self.items.clear();
+        self.text.push_str(indent);
+        push_all(&mut self.text, head);
+        self.text.push('(');
+        self.indent = indent.len();
+        self.open = self.text.len();
+    }
+
+    /// Starts an item: the text to write it to.
+    fn item(&mut self) -> &mut String {
+        if !self.items.is_empty() {
+            self.text.push_str(", ");
+        }
+        self.items.push(self.text.len());
+        &mut self.text
+    }
+
+    /// Closes the bracket: the text to write the rest of the statement to.
+    fn close(&mut self) -> &mut String {
+        self.close = self.text.len();
+        self.text.push(')');
+        &mut self.text
+    }
+
+    /// Appends the statement to `out`, without a final line break: flat when it fits, else split
+    /// at its brackets as ruff splits it (its items on one indented line when they fit there, else
+    /// one per line with a trailing comma, which `parameters` always have and call arguments only
+    /// when there are several; an item too long for its line is the layout pass's to split).
+    /// Left flat for the layout pass whenever that is not certain: text that is not ASCII (width
+    /// is not length), that has a backslash or a single quote (the layout pass may requote its
+    /// strings, changing their length), or a first or last line that does not fit.
+    fn push_to(&self, out: &mut String, parameters: bool) {
+        let text = self.text.as_str();
+        let tail = &text[self.close..];
+        // Counted rather than searched: a loop without early exit that the compiler vectorizes.
+        let uncertain = || text.bytes().filter(|&b| b >= 0x80 || b == b'\\' || b == b'\'').count() > 0;
+        let keep_flat = text.len() <= LINE_LENGTH
+            || self.items.is_empty()
+            || self.open > LINE_LENGTH
+            || self.indent + tail.len() > LINE_LENGTH
+            || self.indent + 4 > MAX_INDENT
+            || uncertain();
+        if keep_flat {
+            out.push_str(text);
+            return;
+        }
+        // `,`, a line break and the indentation of the items.
+        let item_break = &ITEM_BREAK[..2 + self.indent + 4];
+        let inner = &text[self.open..self.close];
+        let sole = self.items.len() == 1;
+        out.reserve(text.len() + self.items.len() * item_break.len() + 2 * self.indent + 8);
+        out.push_str(&text[..self.open]);
+        out.push_str(&item_break[1..]);
+        if !(parameters && sole) && self.indent + 4 + inner.len() <= LINE_LENGTH {
+            out.push_str(inner);
+        } else {
+            // The items are separated by `, ` in the flat text.
+            let mut start = self.open;
+            for &next in &self.items[1..] {
+                out.push_str(&text[start..next - 2]);
+                out.push_str(item_break);
+                start = next;
+            }
+            out.push_str(&text[start..self.close]);
+            if parameters || !sole {
+                out.push(',');
+            }
+        }
+        out.push_str(&item_break[1..2 + self.indent]);
+        out.push_str(tail);
+    }
 }
 
 /// The enums a type refers to.
@@ -999,32 +1068,34 @@ impl<'a> ServiceCx<'a> {
         }
     }
 
-    /// The signature shared by the Protocol method and the controller stub: the parameters
-    /// (`self, session: AsyncSession, *, …`) and the return annotation, as template values.
-    fn signature(&'a self, imports: &mut Imports<'a>, names: &'a OpNames<'a>, buf: &mut String) -> (Value, Value) {
-        buf.push_str("self, session: ");
-        buf.push_str(imports.sym(Sym::AsyncSession));
+    /// Writes the `def` line shared by the Protocol method and the controller stub to `line`,
+    /// up to the return annotation (the caller ends it with `:` or `: ...`):
+    /// `    async def <method>(self, session: AsyncSession, *, <params>) -> <returns>`.
+    fn signature(&'a self, imports: &mut Imports<'a>, names: &'a OpNames<'a>, line: &mut Bracketed) {
+        line.open("    ", &["async def ", &names.method]);
+        line.item().push_str("self");
+        let session = imports.sym(Sym::AsyncSession);
+        push_all(line.item(), &["session: ", session]);
         let mut star = false;
         for (p, name) in names.op.params.iter().zip(&names.params) {
             if !star {
-                buf.push_str(", *");
+                line.item().push('*');
                 star = true;
             }
-            buf.push_str(", ");
-            buf.push_str(name);
-            buf.push_str(": ");
-            self.param_annotation(imports, p, buf);
+            let out = line.item();
+            push_all(out, &[name, ": "]);
+            self.param_annotation(imports, p, out);
         }
         if let Some(input) = &names.op.input {
             if !star {
-                buf.push_str(", *");
+                line.item().push('*');
             }
-            buf.push_str(", payload: ");
-            buf.push_str(imports.schema(input));
+            let schema = imports.schema(input);
+            push_all(line.item(), &["payload: ", schema]);
         }
-        let params = take_text(buf);
-        self.returns(imports, names.op, buf);
-        (params, take_text(buf))
+        let out = line.close();
+        out.push_str(" -> ");
+        self.returns(imports, names.op, out);
     }
 
     fn format(&self, origin: &str, source: &str) -> Result<String, RenderError> {
@@ -1040,25 +1111,26 @@ impl<'a> ServiceCx<'a> {
     fn protocols(&self) -> Result<String, RenderError> {
         let mut imports = Imports::new(self);
         let protocol = imports.sym(Sym::Protocol);
-        let mut buf = String::new();
+        let mut line = Bracketed::default();
         let mut doc_text = String::new();
         let mut domains = Vec::with_capacity(self.domains.len());
         for d in &self.domains {
-            let mut methods = Vec::with_capacity(d.ops.len());
+            // Each method after a blank line: its `def` line, then its docstring, or `...` on
+            // the `def` line when it has none (as ruff writes stubs).
+            let mut methods = String::with_capacity(160 * d.ops.len());
             for names in &d.ops {
-                let (params, returns) = self.signature(&mut imports, names, &mut buf);
-                let doc = if operation_doc(names.op, &mut doc_text) {
-                    push_py_doc(&mut buf, &doc_text);
-                    take_text(&mut buf)
+                self.signature(&mut imports, names, &mut line);
+                methods.push('\n');
+                if operation_doc(names.op, &mut doc_text) {
+                    line.text.push(':');
+                    line.push_to(&mut methods, true);
+                    methods.push_str("\n        ");
+                    push_py_doc(&mut methods, &doc_text);
                 } else {
-                    Value::from(())
-                };
-                methods.push(record([
-                    ("name", Value::from(&*names.method)),
-                    ("params", params),
-                    ("returns", returns),
-                    ("doc", doc),
-                ]));
+                    line.text.push_str(": ...");
+                    line.push_to(&mut methods, true);
+                }
+                methods.push('\n');
             }
             let doc = py_doc(&format!(
                 "Operations of the `{}` domain.\n\nImplemented by `controllers.{}.{}`.\n",
@@ -1133,10 +1205,13 @@ impl<'a> ServiceCx<'a> {
             rest_ops.iter().map(|o| (&*o.method, escaped_ident(&o.method, |n| FACTORY_LOCALS.contains(&n)))),
             |n| is_keyword(n) || method_reserved(n) || FACTORY_LOCALS.contains(&n),
         );
-        let mut buf = String::new();
-        let mut handlers = Vec::with_capacity(rest_ops.len());
+        // The handlers are written here rather than looped over in the template: a large
+        // service has thousands, and the template engine costs more per value it prints than
+        // the copying does.
+        let mut line = Bracketed::default();
+        let mut handlers = String::with_capacity(640 * rest_ops.len());
         for (names, handler) in rest_ops.into_iter().zip(&handler_names) {
-            handlers.push(self.handler(&mut imports, &mut module, d, names, handler, &mut buf)?);
+            self.handler(&mut imports, &mut module, d, names, handler, &mut line, &mut handlers)?;
         }
         let module_doc = py_doc(&format!("REST routes of the `{}` domain.", d.domain.name));
         let publishes = self.domain_publishes(d.domain);
@@ -1179,7 +1254,9 @@ impl<'a> ServiceCx<'a> {
         )
     }
 
-    /// One route handler.
+    /// Appends one route handler to `out`, after a blank line: its decorator, `def` line and
+    /// body, indented in `create_router` (`line`: scratch space).
+    #[allow(clippy::too_many_arguments)]
     fn handler(
         &'a self,
         imports: &mut Imports<'a>,
@@ -1187,8 +1264,9 @@ impl<'a> ServiceCx<'a> {
         d: &DomainNames<'_>,
         names: &'a OpNames<'a>,
         handler: &str,
-        buf: &mut String,
-    ) -> Result<Value, RenderError> {
+        line: &mut Bracketed,
+        out: &mut String,
+    ) -> Result<(), RenderError> {
         let op = names.op;
         let rest = op.rest.as_ref().ok_or_else(|| bug(format!("operation `{}` has no REST binding", op.name)))?;
         let path = rest.path.strip_prefix(d.domain.prefix.as_str()).ok_or_else(|| {
@@ -1239,106 +1317,118 @@ impl<'a> ServiceCx<'a> {
         };
         let (session, controller, result) = (own("session"), own("controller"), own("result"));
 
+        // The route.
+        let mut digits = Digits::default();
+        let status = decimal(rest.status.into(), &mut digits);
+        line.open("    ", &["@router.", rest.method.lower_case()]);
+        push_py_str(line.item(), path);
+        match response {
+            Some(response) => {
+                push_all(line.item(), &["status_code=", status]);
+                push_all(line.item(), &["response_class=", response]);
+            }
+            None => {
+                let arg = line.item();
+                arg.push_str("response_model=");
+                self.returns(imports, op, arg);
+                push_all(line.item(), &["status_code=", status]);
+            }
+        }
+        let arg = line.item();
+        arg.push_str("operation_id=");
+        push_py_str(arg, &op.name);
+        if handler != op.name {
+            // The route's name (`url_for`, and the summary FastAPI makes up) is the operation's.
+            let arg = line.item();
+            arg.push_str("name=");
+            push_py_str(arg, &op.name);
+        }
+        for (key, text) in [("summary=", &op.summary), ("description=", &op.description)] {
+            if let Some(text) = text.as_deref().filter(|t| !t.trim().is_empty()) {
+                let arg = line.item();
+                arg.push_str(key);
+                push_py_str(arg, text);
+            }
+        }
+        line.close();
+        out.push('\n');
+        line.push_to(out, false);
+
         // The parameters.
         let annotated = imports.sym(Sym::Annotated);
-        buf.push_str("*, ");
+        line.open("    ", &["async def ", handler]);
+        line.item().push('*');
         for (p, local) in op.params.iter().zip(local_names.iter()) {
-            self.handler_param(imports, module, &op.name, p, local, annotated, buf)?;
-            buf.push_str(", ");
+            self.handler_param(imports, module, &op.name, p, local, annotated, line.item())?;
         }
         if let Some(input) = &op.input {
             let body = imports.sym(Sym::Body);
-            push_all(buf, &["payload: ", annotated, "[", imports.schema(input), ", ", body, "()], "]);
+            let schema = imports.schema(input);
+            push_all(line.item(), &["payload: ", annotated, "[", schema, ", ", body, "()]"]);
         }
         let depends = imports.sym(Sym::Depends);
         let session_type = imports.sym(Sym::AsyncSession);
         push_all(
-            buf,
-            &[&session, ": ", annotated, "[", session_type, ", ", depends, "(get_db, scope=\"function\")], "],
+            line.item(),
+            &[&session, ": ", annotated, "[", session_type, ", ", depends, "(get_db, scope=\"function\")]"],
         );
-        push_all(buf, &[&controller, ": ", annotated, "[", &d.protocol, ", ", depends, "(new_controller)]"]);
-        let params = take_text(buf);
-
-        // The route.
-        let mut digits = Digits::default();
-        let status = decimal(rest.status.into(), &mut digits);
-        push_py_str(buf, path);
+        push_all(line.item(), &[&controller, ": ", annotated, "[", &d.protocol, ", ", depends, "(new_controller)]"]);
+        let returns = line.close();
+        returns.push_str(" -> ");
         match response {
-            Some(response) => push_all(buf, &[", status_code=", status, ", response_class=", response]),
-            None => {
-                buf.push_str(", response_model=");
-                self.returns(imports, op, buf);
-                push_all(buf, &[", status_code=", status]);
-            }
+            Some(response) => returns.push_str(response),
+            None => self.returns(imports, op, returns),
         }
-        buf.push_str(", operation_id=");
-        push_py_str(buf, &op.name);
-        if handler != op.name {
-            // The route's name (`url_for`, and the summary FastAPI makes up) is the operation's.
-            buf.push_str(", name=");
-            push_py_str(buf, &op.name);
-        }
-        for (key, text) in [(", summary=", &op.summary), (", description=", &op.description)] {
-            if let Some(text) = text.as_deref().filter(|t| !t.trim().is_empty()) {
-                buf.push_str(key);
-                push_py_str(buf, text);
-            }
-        }
-        let route_args = take_text(buf);
-
-        let returns = match response {
-            Some(response) => Value::from(response),
-            None => {
-                self.returns(imports, op, buf);
-                take_text(buf)
-            }
-        };
+        returns.push(':');
+        out.push('\n');
+        line.push_to(out, true);
 
         // The body: the controller call, forwarding every parameter under its Protocol name.
-        let call = |buf: &mut String, prefix: &[&str]| {
-            push_all(buf, prefix);
-            push_all(buf, &[&controller, ".", &names.method, "(", &session]);
+        let call = |line: &mut Bracketed, prefix: &str| {
+            line.open("        ", &[prefix, &controller, ".", &names.method]);
+            line.item().push_str(&session);
             for (kwarg, local) in names.params.iter().zip(local_names.iter()) {
-                push_all(buf, &[", ", kwarg, "=", local]);
+                push_all(line.item(), &[kwarg, "=", local]);
             }
             if op.input.is_some() {
-                buf.push_str(", payload=payload");
+                line.item().push_str("payload=payload");
             }
-            buf.push(')');
+            line.close();
         };
-        // The statements of the body, one per line at the body's indentation in the template.
-        let line = |buf: &mut String, parts: &[&str]| {
-            buf.push_str("\n        ");
-            push_all(buf, parts);
+        // The statements of the body, one per line.
+        let statement = |out: &mut String, parts: &[&str]| {
+            out.push_str("\n        ");
+            push_all(out, parts);
         };
         match (publish, response) {
             (Some(event), response) => {
                 // Committed before publishing: a consumer that reads the change back must
                 // find it. The session dependency's own commit then has nothing left to do.
-                call(buf, &[&result, " = await "]);
-                line(buf, &["await ", &session, ".commit()"]);
+                // (The assignment is left flat: the layout pass splits it.)
+                call(line, "");
+                statement(out, &[&result, " = await ", &line.text[8..]]);
+                statement(out, &["await ", &session, ".commit()"]);
                 let publisher = events::publisher_name(event);
-                line(buf, &["await ", EVENTS_ALIAS, ".", &publisher, "(", &result, ", broker=broker())"]);
+                statement(out, &["await ", EVENTS_ALIAS, ".", &publisher, "(", &result, ", broker=broker())"]);
                 match response {
-                    Some(response) => line(buf, &["return ", response, "(status_code=", status, ")"]),
-                    None => line(buf, &["return ", &result]),
+                    Some(response) => statement(out, &["return ", response, "(status_code=", status, ")"]),
+                    None => statement(out, &["return ", &result]),
                 }
             }
             (None, Some(response)) => {
-                call(buf, &["await "]);
-                line(buf, &["return ", response, "(status_code=", status, ")"]);
+                call(line, "await ");
+                out.push('\n');
+                line.push_to(out, false);
+                statement(out, &["return ", response, "(status_code=", status, ")"]);
             }
-            (None, None) => call(buf, &["return await "]),
+            (None, None) => {
+                call(line, "return await ");
+                out.push('\n');
+                line.push_to(out, false);
+            }
         }
-        let body = take_text(buf);
-        Ok(record([
-            ("method", Value::from(rest.method.lower_case())),
-            ("route_args", route_args),
-            ("name", Value::from(handler)),
-            ("params", params),
-            ("returns", returns),
-            ("body", body),
-        ]))
+        out.push('\n');
+        Ok(())
     }
 
     /// Writes a handler parameter: `name: Annotated[T, Query(...)] = default`.
@@ -1652,15 +1742,16 @@ impl<'a> ServiceCx<'a> {
     fn controller(&'a self, d: &'a DomainNames<'a>) -> Result<String, RenderError> {
         let mut imports = Imports::new(self);
         imports.name("generated.protocols", &d.protocol);
-        let mut buf = String::new();
-        let methods: Vec<Value> = d
-            .ops
-            .iter()
-            .map(|names| {
-                let (params, returns) = self.signature(&mut imports, names, &mut buf);
-                record([("name", Value::from(&*names.method)), ("params", params), ("returns", returns)])
-            })
-            .collect();
+        let mut line = Bracketed::default();
+        // Each stub after a blank line.
+        let mut methods = String::with_capacity(160 * d.ops.len());
+        for names in &d.ops {
+            self.signature(&mut imports, names, &mut line);
+            line.text.push(':');
+            methods.push('\n');
+            line.push_to(&mut methods, true);
+            methods.push_str("\n        raise NotImplementedError\n");
+        }
         let module_doc = py_doc(&format!("The business logic of the `{}` domain.", d.domain.name));
         let failures = if d.domain.operations.iter().any(|op| op.rest.is_some()) {
             "Raise `fastapi.HTTPException` for expected failures (e.g. 404)."
