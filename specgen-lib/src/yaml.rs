@@ -315,6 +315,10 @@ impl<'t> Arena<'t> {
         out: &mut Vec<Node<'t>>,
     ) {
         let mut index = KeyIndex::default();
+        // The index knows only the keys given to it: first the map's own.
+        for own in 0..entries.len() {
+            index.insert(own, |i| Some(&entries[i].0.kind), &entries[own].0.kind);
+        }
         for i in start..start + merges {
             let source = self.build(self.children[i as usize], copy, out);
             let maps: Vec<Node<'t>> = match source.kind {
@@ -330,8 +334,7 @@ impl<'t> Arena<'t> {
                 let NodeKind::Map { start, len } = map.kind else { continue };
                 for at in (start..start + 2 * len).step_by(2) {
                     let key = &out[at as usize];
-                    if index.find(entries.len(), |i| Some(&entries[i].0.kind), &key.kind).is_none() {
-                        index.add(&key.kind);
+                    if index.insert(entries.len(), |i| Some(&entries[i].0.kind), &key.kind).is_none() {
                         entries.push((key.clone(), out[at as usize + 1].clone()));
                     }
                 }
@@ -344,20 +347,23 @@ impl<'t> Arena<'t> {
 /// (randomly keyed, so crafted keys cannot make every lookup a scan).
 #[derive(Default)]
 struct KeyIndex {
-    /// For small maps, a bit per [`fingerprint`] of the first `folded` keys: a new key whose
-    /// bit is not set equals none of them, so the scan (a string comparison per key) is
-    /// skipped for most keys.
+    /// For small maps, a bit per [`fingerprint`] of the keys: a new key whose bit is not set
+    /// equals none of them, so the scan (a string comparison per key) is skipped for most keys.
     fingerprints: u64,
-    folded: usize,
-    hashes: Option<(RandomState, HashSet<u64>)>,
+    /// For large maps, the [`key_hash`] of every scalar key.
+    hashes: Option<(RandomState, HashSet<u64, KeyHashed>)>,
 }
 
 /// Maps up to this size find keys by scanning; larger ones by hash.
 const SCAN_LIMIT: usize = 16;
 
 impl KeyIndex {
-    /// The position among the `len` keys given by `key_at` of one equal to `key` (scalars only).
-    fn find<'k, 't: 'k>(
+    /// The position among the `len` keys given by `key_at` of one equal to `key` (scalars
+    /// only); if there is none, `key` is recorded as the key that follows them. Each scalar
+    /// one of those `len` keys must have been given to `insert` before. One call rather than a
+    /// lookup and an insertion, so that a key is hashed once.
+    #[inline]
+    fn insert<'k, 't: 'k>(
         &mut self,
         len: usize,
         key_at: impl Fn(usize) -> Option<&'k NodeKind<'t>>,
@@ -366,49 +372,75 @@ impl KeyIndex {
         if len > SCAN_LIMIT {
             let (state, hashes) = self.hashes.get_or_insert_with(|| {
                 let state = RandomState::new();
-                let hashes = (0..len).filter_map(|i| key_at(i).and_then(|k| key_hash(&state, k))).collect();
+                let mut hashes = HashSet::with_capacity_and_hasher(2 * len, KeyHashed);
+                hashes.extend((0..len).filter_map(|i| key_at(i).and_then(|k| key_hash(&state, k))));
                 (state, hashes)
             });
-            if !hashes.contains(&key_hash(state, key)?) {
+            // A hash not seen before: no key equals this one.
+            if hashes.insert(key_hash(state, key)?) {
                 return None;
             }
         } else {
-            for i in self.folded..len {
-                self.fingerprints |= key_at(i).map_or(0, fingerprint);
-            }
-            self.folded = self.folded.max(len);
-            if self.fingerprints & fingerprint(key) == 0 {
+            let bit = fingerprint(key);
+            let seen = self.fingerprints & bit != 0;
+            self.fingerprints |= bit;
+            if !seen {
                 return None;
             }
         }
         (0..len).find(|&i| key_at(i).is_some_and(|k| same_key(k, key)))
     }
+}
 
-    /// Records a key added to the map.
-    fn add(&mut self, key: &NodeKind<'_>) {
-        if let Some((state, hashes)) = &mut self.hashes {
-            hashes.extend(key_hash(state, key));
+/// Hashes the [`key_hash`]es of [`KeyIndex`] to themselves: they are random-keyed hashes
+/// already, and hashing them again was most of the cost of a lookup.
+#[derive(Clone, Copy, Default)]
+struct KeyHashed;
+
+impl BuildHasher for KeyHashed {
+    type Hasher = KeyHashedHasher;
+    fn build_hasher(&self) -> KeyHashedHasher {
+        KeyHashedHasher(0)
+    }
+}
+
+/// The hasher of [`KeyHashed`]: the last `u64` written.
+struct KeyHashedHasher(u64);
+
+impl Hasher for KeyHashedHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64`s are hashed; bytes are folded in for completeness.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
         }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 
 /// One bit of 64 standing for a scalar key, the same for keys [`same_key`] finds equal (none
-/// for a collection, which equals nothing). Cheap rather than well spread: a string's length
-/// and its first and last bytes.
+/// for a collection, which equals nothing). Cheap: a string's length and its first, middle and
+/// last bytes, spread over the 64 bits by one multiplication.
 fn fingerprint(key: &NodeKind<'_>) -> u64 {
     let mix = match key {
         NodeKind::Null => 0,
         NodeKind::Bool(b) => 1 + u64::from(*b),
         NodeKind::Int(i) => (*i as u64).wrapping_add(3),
         NodeKind::Float(f) => 5 + f.to_bits() % 61,
-        NodeKind::Str(s) => {
-            let bytes = s.as_bytes();
-            let (first, last) = (bytes.first().copied().unwrap_or(0), bytes.last().copied().unwrap_or(0));
-            (bytes.len() as u64).wrapping_mul(7) ^ u64::from(first) ^ u64::from(last).wrapping_mul(3)
-        }
+        NodeKind::Str(s) => match s.as_bytes() {
+            [] => 7,
+            bytes => {
+                let (first, middle, last) = (bytes[0], bytes[bytes.len() / 2], bytes[bytes.len() - 1]);
+                (bytes.len() as u64) << 24 | u64::from(first) << 16 | u64::from(middle) << 8 | u64::from(last)
+            }
+        },
         NodeKind::Seq { .. } | NodeKind::Map { .. } => return 0,
     };
-    1 << (mix % 64)
+    1 << (mix.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58)
 }
 
 /// Hashes a scalar key consistently with [`same_key`].
@@ -761,7 +793,7 @@ impl<'t> Builder<'t> {
                 let keys = &self.pending[parent.pending_start..];
                 let arena = &self.arena;
                 if let Some(key) = arena.scalar(index) {
-                    if let Some(first) = map.index.find(keys.len() / 2, |i| arena.scalar(keys[2 * i]), key) {
+                    if let Some(first) = map.index.insert(keys.len() / 2, |i| arena.scalar(keys[2 * i]), key) {
                         let first = arena.raws[keys[2 * first] as usize].span;
                         let span = arena.raws[index as usize].span;
                         return Err(Box::new(
@@ -770,7 +802,6 @@ impl<'t> Builder<'t> {
                                 .with_help(DUPLICATE_HELP),
                         ));
                     }
-                    map.index.add(key);
                 }
                 map.key = Some(false);
                 self.pending.push(index);
@@ -869,7 +900,26 @@ impl<'t> Builder<'t> {
 }
 
 /// Resolves a plain scalar by the YAML 1.2 core schema.
+#[inline]
 fn resolve_plain(value: Cow<'_, str>, span: Span) -> Result<NodeKind<'_>, Box<Diagnostic>> {
+    // Most plain scalars are words that start like none of the special values: one look at
+    // the first two bytes (and the length, for null, true and false) says so, here where it
+    // is inlined into the parsers, before the full match.
+    let maybe_special = match value.as_bytes() {
+        [] => true,
+        [b'n' | b'N', b'u' | b'U', ..] | [b't' | b'T', b'r' | b'R', ..] => value.len() == 4,
+        [b'f' | b'F', b'a' | b'A', ..] => value.len() == 5,
+        [first, ..] => matches!(first, b'~' | b'.' | b'+' | b'-' | b'0'..=b'9'),
+    };
+    if maybe_special {
+        resolve_special(value, span)
+    } else {
+        Ok(NodeKind::Str(value))
+    }
+}
+
+/// [`resolve_plain`] for a scalar that may be a null, a boolean or a number.
+fn resolve_special(value: Cow<'_, str>, span: Span) -> Result<NodeKind<'_>, Box<Diagnostic>> {
     let kind = match value.as_ref() {
         "" | "~" | "null" | "Null" | "NULL" => NodeKind::Null,
         "true" | "True" | "TRUE" => NodeKind::Bool(true),

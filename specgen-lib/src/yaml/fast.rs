@@ -49,8 +49,8 @@ pub(super) fn parse(file: FileId, text: &str) -> Option<Document<'_>> {
         pos: 0,
         depth: 0,
         nodes: 0,
-        items: Vec::new(),
-        entries: Vec::new(),
+        open: Vec::new(),
+        looked_ahead: None,
         // About one node per 8 bytes of spec text; reserving spares most regrowth copies.
         children: Vec::with_capacity(text.len() / 8),
     };
@@ -97,11 +97,13 @@ struct FastParser<'t> {
     depth: usize,
     /// Nodes built so far.
     nodes: usize,
-    /// Items of the open sequences, innermost last. Each takes its own when it ends, into a
-    /// vector of the right size: cheaper than growing one vector per sequence.
-    items: Vec<Node<'t>>,
-    /// Entries of the open maps, likewise.
-    entries: Vec<(Node<'t>, Node<'t>)>,
+    /// Children of the open collections, innermost last (keys and values alternating for a
+    /// map). Each moves its own to `children` when it ends: cheaper than growing one vector per
+    /// collection.
+    open: Vec<Node<'t>>,
+    /// The last answer of [`FastParser::next_content_line`] and where it was asked: the line
+    /// after a value is looked for twice, once to check that nothing continues the value.
+    looked_ahead: Option<(usize, Option<Line>)>,
     /// The children of the collections read so far: the [`Document`]'s nodes.
     children: Vec<Node<'t>>,
 }
@@ -121,7 +123,7 @@ enum Inline<'t> {
     Value(Node<'t>),
 }
 
-/// A map being read: where its entries start in [`FastParser::entries`], and its keys.
+/// A map being read: where its entries start in [`FastParser::open`], and its keys.
 struct OpenMap {
     first: usize,
     keys: KeyIndex,
@@ -178,40 +180,40 @@ impl<'t> FastParser<'t> {
         (self.depth <= MAX_FAST_DEPTH).then_some(())
     }
 
-    /// Enters a sequence: the position of its first item in `items`.
+    /// Enters a sequence: the position of its first item in `open`.
     fn open_sequence(&mut self) -> Option<usize> {
         self.open()?;
-        Some(self.items.len())
+        Some(self.open.len())
     }
 
     fn close_sequence(&mut self, first: usize, span: Span) -> Node<'t> {
         self.depth -= 1;
         // Fewer nodes than MAX_FAST_NODES fit in a u32.
-        let (start, len) = (self.children.len() as u32, (self.items.len() - first) as u32);
-        self.children.extend(self.items.drain(first..));
+        let (start, len) = (self.children.len() as u32, (self.open.len() - first) as u32);
+        self.children.extend(self.open.drain(first..));
         Node { kind: NodeKind::Seq { start, len }, span }
     }
 
     fn open_map(&mut self) -> Option<OpenMap> {
         self.open()?;
-        Some(OpenMap { first: self.entries.len(), keys: KeyIndex::default() })
+        Some(OpenMap { first: self.open.len(), keys: KeyIndex::default() })
     }
 
     /// Adds an entry to the innermost map; a duplicate key ends the fast path.
     fn push_entry(&mut self, map: &mut OpenMap, key: Node<'t>, value: Node<'t>) -> Option<()> {
-        let entries = &self.entries[map.first..];
-        if map.keys.find(entries.len(), |i| Some(&entries[i].0.kind), &key.kind).is_some() {
+        let entries = &self.open[map.first..];
+        if map.keys.insert(entries.len() / 2, |i| Some(&entries[2 * i].kind), &key.kind).is_some() {
             return None;
         }
-        map.keys.add(&key.kind);
-        self.entries.push((key, value));
+        self.open.push(key);
+        self.open.push(value);
         Some(())
     }
 
     fn close_map(&mut self, map: OpenMap, span: Span) -> Node<'t> {
         self.depth -= 1;
-        let (start, len) = (self.children.len() as u32, (self.entries.len() - map.first) as u32);
-        self.children.extend(self.entries.drain(map.first..).flat_map(|(key, value)| [key, value]));
+        let (start, len) = (self.children.len() as u32, ((self.open.len() - map.first) / 2) as u32);
+        self.children.extend(self.open.drain(map.first..));
         Node { kind: NodeKind::Map { start, len }, span }
     }
 
@@ -255,8 +257,20 @@ impl<'t> FastParser<'t> {
     }
 
     /// The next line with content, from `pos` at the start of a line; `None` at the end.
-    fn next_content_line(&self) -> Option<Line> {
-        let mut line_start = self.pos;
+    fn next_content_line(&mut self) -> Option<Line> {
+        match self.looked_ahead {
+            Some((at, line)) if at == self.pos => line,
+            _ => {
+                let line = self.content_line_from(self.pos);
+                self.looked_ahead = Some((self.pos, line));
+                line
+            }
+        }
+    }
+
+    /// The first line with content from `line_start`, the start of a line; `None` at the end.
+    fn content_line_from(&self, line_start: usize) -> Option<Line> {
+        let mut line_start = line_start;
         loop {
             let mut at = line_start;
             while self.byte(at) == b' ' {
@@ -332,7 +346,7 @@ impl<'t> FastParser<'t> {
             self.skip_spaces();
             let empty = self.at_line_end_or_comment();
             let entry = if empty { self.line_end(self.pos) } else { self.pos };
-            if indentless && self.items.len() == first {
+            if indentless && self.open.len() == first {
                 span = self.span(entry, entry);
             }
             let item = if empty {
@@ -341,7 +355,7 @@ impl<'t> FastParser<'t> {
             } else {
                 self.block_node(indent + self.pos - dash, indent + 1)?
             };
-            self.items.push(item);
+            self.open.push(item);
             match self.next_content_line() {
                 Some(line) if line.indent == indent && self.is_block_entry(line.start) => self.pos = line.start,
                 Some(line) if line.indent > indent => return None,
@@ -427,7 +441,8 @@ impl<'t> FastParser<'t> {
     }
 
     /// A scalar or flow collection at `pos`, on one line. `in_flow` is set inside a flow
-    /// collection, where plain scalars also end at `,[]{}`.
+    /// collection, where plain scalars also end at `,[]{}`. (Only the plain scalar, the most
+    /// common, is inlined here: the others would make every call pay for their stack frame.)
     fn flow_node(&mut self, in_flow: bool) -> Option<Node<'t>> {
         match self.byte(self.pos) {
             b'[' => self.flow_sequence(),
@@ -439,6 +454,7 @@ impl<'t> FastParser<'t> {
     }
 
     /// A flow sequence `[a, b]` at `pos`.
+    #[inline(never)]
     fn flow_sequence(&mut self) -> Option<Node<'t>> {
         let first = self.open_sequence()?;
         let span = self.span(self.pos, self.pos + 1);
@@ -447,7 +463,7 @@ impl<'t> FastParser<'t> {
         if self.byte(self.pos) != b']' {
             loop {
                 let item = self.flow_node(true)?;
-                self.items.push(item);
+                self.open.push(item);
                 if !self.flow_separator(b']')? {
                     break;
                 }
@@ -458,6 +474,7 @@ impl<'t> FastParser<'t> {
     }
 
     /// A flow map `{k: v}` at `pos`, each key with a value.
+    #[inline(never)]
     fn flow_map(&mut self) -> Option<Node<'t>> {
         let mut map = self.open_map()?;
         let span = self.span(self.pos, self.pos + 1);
@@ -550,6 +567,7 @@ impl<'t> FastParser<'t> {
 
     /// A single-quoted scalar on one line at `pos` (`''` is a quote). Borrowed from the text
     /// unless it holds a `''`.
+    #[inline(never)]
     fn single_quoted(&mut self) -> Option<Node<'t>> {
         let start = self.pos;
         let mut value = Cow::Borrowed("");
@@ -572,6 +590,7 @@ impl<'t> FastParser<'t> {
 
     /// A double-quoted scalar on one line at `pos`, with its escapes. Borrowed from the text
     /// unless it holds an escape.
+    #[inline(never)]
     fn double_quoted(&mut self) -> Option<Node<'t>> {
         let start = self.pos;
         let mut value = Cow::Borrowed("");
