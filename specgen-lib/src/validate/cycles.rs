@@ -1,7 +1,9 @@
 //! Cycle detection shared by the rules that forbid cycles (required references between
 //! models, `depends_on` between services).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::targets::name_map::NameMap;
 
 /// Finds cycles in a directed graph given as node → successors (sorted map, so the result is
 /// deterministic). One depth-first search with white/grey/black colouring: linear in nodes plus
@@ -17,7 +19,7 @@ pub(crate) fn find_cycles<'a>(graph: &BTreeMap<&'a str, Vec<&'a str>>) -> Vec<Ve
     // Nodes by position in key order, successors as positions (`None` outside the graph): the
     // search then indexes vectors instead of looking names up in a map at every step.
     let names: Vec<&str> = graph.keys().copied().collect();
-    let position: HashMap<&str, usize> = names.iter().enumerate().map(|(i, name)| (*name, i)).collect();
+    let position: NameMap<&str, usize> = names.iter().enumerate().map(|(i, name)| (*name, i)).collect();
     let successors: Vec<Vec<Option<usize>>> =
         graph.values().map(|succs| succs.iter().map(|s| position.get(s).copied()).collect()).collect();
     let mut colour = vec![Colour::White; names.len()];

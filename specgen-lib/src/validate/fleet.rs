@@ -1,13 +1,17 @@
 //! The fleet: services.yml, the services' domains and manifests, and the rules across them
 //! (unique operation names and routes per service, manifest references, depends_on).
 
+use std::borrow::Cow;
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use crate::diagnostics::{did_you_mean, Diagnostic, Span};
-use crate::ir::{Access, Consume, DependsCondition, Ir, Method, Service, ServiceKind};
+use crate::diagnostics::{did_you_mean, Diagnostic, FileId, Span};
+use crate::ir::{Access, Consume, DependsCondition, Domain, Ir, Method, Service, ServiceKind};
 use crate::load::{is_snake_identifier, Loaded};
+use crate::parallel::in_two;
+use crate::spec::domain::DomainFile;
 use crate::spec::services::{self as spec, ServiceType};
+use crate::targets::name_map::NameMap;
 
 use super::rest::lower_domain;
 use super::{Ctx, Parsed};
@@ -18,9 +22,15 @@ pub const BUILTIN_INFRASTRUCTURE: [&str; 2] = ["postgres", "redis"];
 /// The `access` entry that stands for egress; reserved, so no service may be called that.
 const INTERNET: &str = "internet";
 
+/// From this many operations on, domains are lowered on two threads: below it, a thread costs
+/// more than it saves.
+pub(crate) const PARALLEL_OPERATIONS: usize = 256;
+
 /// Lowers services (from services.yml, or the service directories without it), their domains
-/// and manifests, and checks the rules across them.
-pub(crate) fn lower(ctx: &mut Ctx, parsed: &Parsed, loaded: &Loaded, ir: &mut Ir) {
+/// and manifests, and checks the rules across them. Projects of `parallel_operations`
+/// operations or more have their domains lowered on two threads, with the same IR and
+/// diagnostics.
+pub(crate) fn lower(ctx: &mut Ctx, parsed: &Parsed, loaded: &Loaded, ir: &mut Ir, parallel_operations: usize) {
     let mut services: BTreeMap<String, Service> = BTreeMap::new();
     if let Some((_, file)) = &parsed.services {
         lower_services_file(ctx, file, &mut services);
@@ -57,9 +67,8 @@ pub(crate) fn lower(ctx: &mut Ctx, parsed: &Parsed, loaded: &Loaded, ir: &mut Ir
         services.insert(name.clone(), Service::new(name.clone(), ServiceKind::Default));
     }
 
-    for (service, domain, id, spec) in &parsed.domains {
-        let path = loaded.sources.get(*id).path.clone();
-        let lowered = lower_domain(ctx, ir, domain, &path, spec);
+    let lowered = lower_domains(ctx, parsed, loaded, ir, parallel_operations);
+    for ((service, ..), lowered) in parsed.domains.iter().zip(lowered) {
         if let Some(s) = services.get_mut(service) {
             s.domains.push(lowered);
         }
@@ -85,6 +94,47 @@ pub(crate) fn lower(ctx: &mut Ctx, parsed: &Parsed, loaded: &Loaded, ir: &mut Ir
         check_declared_calls(ctx, parsed, ir);
     }
     check_orphan_subscriptions(ctx, parsed, ir);
+}
+
+/// Every domain of `parsed`, lowered in order; on two threads from `parallel_operations`
+/// operations on, each half into a [`Ctx::fork`] of its own, merged in domain order: what the
+/// serial pass gives, IR and diagnostics.
+///
+/// The halves only interact through the enums parameters create (`<Operation><Param>`): the
+/// second half does not see those of the first. That matters only when both halves create an
+/// enum of one name (a reuse or an `E0128` conflict in the serial pass); the second half is
+/// then lowered again, after the first, on `ctx` itself.
+fn lower_domains(ctx: &mut Ctx, parsed: &Parsed, loaded: &Loaded, ir: &Ir, parallel_operations: usize) -> Vec<Domain> {
+    let lower = |ctx: &mut Ctx, domains: &[(String, String, FileId, DomainFile)]| -> Vec<Domain> {
+        domains
+            .iter()
+            .map(|(_, domain, id, spec)| lower_domain(ctx, ir, domain, &loaded.sources.get(*id).path, spec))
+            .collect()
+    };
+    let operations: usize = parsed.domains.iter().map(|(.., spec)| spec.operations.len()).sum();
+    if operations < parallel_operations.max(1) {
+        return lower(ctx, &parsed.domains);
+    }
+    let shared = &*ctx;
+    let mut halves = in_two(&parsed.domains, 2, |half| {
+        let mut fork = shared.fork();
+        let lowered = lower(&mut fork, half);
+        (fork.found(), lowered)
+    })
+    .into_iter();
+    let (first, mut lowered) = halves.next().expect("in_two gives at least one part");
+    ctx.merge(first, 0);
+    // One domain is not split.
+    let Some((second, second_lowered)) = halves.next() else { return lowered };
+    let second_half = &parsed.domains[lowered.len()..];
+    // `ctx` has the enums of the first half now.
+    if second.enums.iter().any(|e| ctx.enum_index.contains_key(&e.name)) {
+        lowered.extend(lower(ctx, second_half));
+    } else {
+        ctx.merge(second, 0);
+        lowered.extend(second_lowered);
+    }
+    lowered
 }
 
 /// A service calls (manifest) only services it declares in services.yml (`access` or
@@ -482,9 +532,10 @@ fn check_unique_operations(ctx: &mut Ctx, parsed: &Parsed, services: &BTreeMap<S
         // sized for every operation of the service, so the tables never grow.
         let domains = || parsed.domains.iter().filter(|(svc, ..)| svc == &service.name);
         let operations = domains().map(|(_, _, _, spec)| spec.operations.len()).sum();
-        let mut names: HashMap<&str, Span> = HashMap::with_capacity(operations);
-        let mut routes: HashMap<(Method, String), (Span, &str)> = HashMap::with_capacity(operations);
-        let mut subscribers: HashMap<&str, (Span, &str)> = HashMap::new();
+        let mut names: NameMap<&str, Span> = NameMap::with_capacity_and_hasher(operations, Default::default());
+        let mut routes: NameMap<(Method, Cow<'_, str>), (Span, &str)> =
+            NameMap::with_capacity_and_hasher(operations, Default::default());
+        let mut subscribers: NameMap<&str, (Span, &str)> = NameMap::default();
         for (_, _, _, spec) in domains() {
             for (op_name, op) in &spec.operations {
                 let Some(event) = op.events.as_ref().and_then(|e| e.value.subscribe.as_ref()) else { continue };
@@ -549,21 +600,34 @@ fn check_unique_operations(ctx: &mut Ctx, parsed: &Parsed, services: &BTreeMap<S
     }
 }
 
-fn normalise_route(path: &str) -> String {
+/// `path` with every placeholder written `{}` (and any stray `}` left out); borrowed when it
+/// has no braces (a collection's route), which saves a copy.
+fn normalise_route(path: &str) -> Cow<'_, str> {
+    if !path.contains(['{', '}']) {
+        return Cow::Borrowed(path);
+    }
     let mut out = String::with_capacity(path.len());
     let mut in_placeholder = false;
-    for c in path.chars() {
-        match c {
-            '{' => {
-                in_placeholder = true;
-                out.push_str("{}");
-            }
-            '}' => in_placeholder = false,
-            _ if in_placeholder => {}
-            _ => out.push(c),
+    // Where the text not yet copied starts; the braces are ASCII, so every index is a char
+    // boundary.
+    let mut start = 0;
+    for (i, b) in path.bytes().enumerate() {
+        if b != b'{' && b != b'}' {
+            continue;
         }
+        if !in_placeholder {
+            out.push_str(&path[start..i]);
+        }
+        if b == b'{' {
+            out.push_str("{}");
+        }
+        in_placeholder = b == b'{';
+        start = i + 1;
     }
-    out
+    if !in_placeholder {
+        out.push_str(&path[start..]);
+    }
+    Cow::Owned(out)
 }
 
 fn lower_manifest(
@@ -670,4 +734,20 @@ fn lower_manifest(
         out.push(Consume { service: target.name.clone(), domain: domain.name.clone(), operations });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_are_normalised_placeholder_by_placeholder() {
+        assert_eq!(normalise_route("/books/{book_id}/copies/{id}"), "/books/{}/copies/{}");
+        assert_eq!(normalise_route("/{id}"), "/{}");
+        assert_eq!(normalise_route("/bücher/{id}x"), "/bücher/{}x");
+        // Text of an unclosed placeholder is left out, and so is a stray `}`.
+        assert_eq!(normalise_route("/a}b/{c"), "/ab/{}");
+        assert_eq!(normalise_route("/{a{b}c"), "/{}{}c");
+        assert_eq!(normalise_route(""), "");
+    }
 }

@@ -7,7 +7,6 @@
 //! Invariant: returns an IR only if no error was found; warnings travel with it.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, FileId, SourceFile, Sources};
@@ -20,6 +19,7 @@ use crate::spec::events::EventsFile;
 use crate::spec::manifest::ManifestFile;
 use crate::spec::models::ModelsFile;
 use crate::spec::services::ServicesFile;
+use crate::targets::name_map::{NameMap, NameSet};
 use crate::targets::Options;
 use crate::yaml;
 
@@ -45,11 +45,16 @@ pub struct Validated {
 
 /// Validates loaded specs and lowers them to the IR.
 pub fn validate(loaded: &Loaded) -> Result<Validated, Diagnostics> {
-    validate_with(loaded, models::PARALLEL_MODELS)
+    validate_with(loaded, models::PARALLEL_MODELS, fleet::PARALLEL_OPERATIONS)
 }
 
-/// [`validate`], with models.yaml lowered on two threads from `parallel_models` models on.
-fn validate_with(loaded: &Loaded, parallel_models: usize) -> Result<Validated, Diagnostics> {
+/// [`validate`], with models.yaml lowered on two threads from `parallel_models` models on, and
+/// the domains from `parallel_operations` operations on.
+fn validate_with(
+    loaded: &Loaded,
+    parallel_models: usize,
+    parallel_operations: usize,
+) -> Result<Validated, Diagnostics> {
     let parsed = parse_all(loaded)?;
     let mut ctx = Ctx::new(&loaded.sources);
     let options = config::lower(&mut ctx, parsed.config.as_ref());
@@ -63,19 +68,20 @@ fn validate_with(loaded: &Loaded, parallel_models: usize) -> Result<Validated, D
     if let Some((_, events)) = &parsed.events {
         events::lower(&mut ctx, events, &mut ir);
     }
-    fleet::lower(&mut ctx, &parsed, loaded, &mut ir);
+    fleet::lower(&mut ctx, &parsed, loaded, &mut ir, parallel_operations);
     ir.enums = std::mem::take(&mut ctx.enums);
     ir.reindex();
-    let diags = std::mem::take(&mut ctx.diags);
-    drop_elsewhere(parsed);
+    let Ctx { diags, class_names, class_index, enum_index, regexes, .. } = ctx;
+    drop_elsewhere((parsed, class_names, class_index, enum_index, regexes));
     finish(&loaded.sources, diags).map(|warnings| Validated { ir, options, warnings })
 }
 
-/// Frees the spec structs on another thread: they are tens of thousands of small allocations
-/// (~10 ms on a 1,000-model project) that nothing waits for, while the caller goes on rendering.
-fn drop_elsewhere(parsed: Parsed) {
-    // If no thread can be started, the closure (and `parsed` with it) is dropped here instead.
-    let _ = std::thread::Builder::new().name("specgen-drop".into()).spawn(move || drop(parsed));
+/// Frees the spec structs and the name tables on another thread: they are tens of thousands of
+/// small allocations (~10 ms on a 1,000-model project) that nothing waits for, while the caller
+/// goes on rendering.
+fn drop_elsewhere<T: Send + 'static>(garbage: T) {
+    // If no thread can be started, the closure (and `garbage` with it) is dropped here instead.
+    let _ = std::thread::Builder::new().name("specgen-drop".into()).spawn(move || drop(garbage));
 }
 
 /// Reads only specgen.toml of `loaded` (which must contain nothing else) into [`Options`].
@@ -101,22 +107,40 @@ fn finish(sources: &Sources, diags: Vec<Diagnostic>) -> Result<Vec<Diagnostic>, 
 }
 
 /// State shared by the checks: where to report, and what is known so far.
+///
+/// Its tables are keyed by names from the project's own spec files, so they use the targets'
+/// [`NameHasher`](crate::targets::name_map::NameHasher) instead of std's SipHash: thousands of
+/// classes and enums are hashed and looked up while lowering a large project.
 pub(crate) struct Ctx<'a> {
     pub sources: &'a Sources,
     pub diags: Vec<Diagnostic>,
     /// Every referenceable class name (base models and variant classes). Hashed: looked up for
     /// every reference, and only iterated for "did you mean", which does not depend on order.
     /// Shared with [`Ctx::fork`]s, which only read it.
-    pub class_names: Arc<HashSet<String>>,
-    /// Enums created so far.
+    pub class_names: Arc<NameSet<String>>,
+    /// Enums created so far (in a fork: those created since it was forked; the parent holds
+    /// the others).
     pub enums: Vec<Enum>,
-    /// Index of `Ir::classes` by class name, filled while models are lowered.
-    pub class_index: HashMap<String, usize>,
+    /// Index of `Ir::classes` by class name, filled while models are lowered (in a fork: the
+    /// classes it lowered, by position in its own list).
+    pub class_index: NameMap<String, usize>,
     /// Index of `enums` by name.
-    pub enum_index: HashMap<String, usize>,
+    pub enum_index: NameMap<String, usize>,
     /// Compiled patterns by source text: large specs repeat a few patterns many times, and
     /// compiling is the expensive part of checking them.
-    pub regexes: HashMap<String, Result<fancy_regex::Regex, String>>,
+    pub regexes: NameMap<String, Result<fancy_regex::Regex, String>>,
+    /// The context this one was forked from: read-only while the fork lives, its classes,
+    /// enums and patterns are known here too without being copied.
+    parent: Option<&'a Ctx<'a>>,
+}
+
+/// What a [`Ctx::fork`] found, free of its borrow of the parent, for [`Ctx::merge`].
+pub(crate) struct Found {
+    diags: Vec<Diagnostic>,
+    /// The enums it created (none of them known to the parent when it was forked).
+    pub enums: Vec<Enum>,
+    class_index: NameMap<String, usize>,
+    regexes: NameMap<String, Result<fancy_regex::Regex, String>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -126,44 +150,52 @@ impl<'a> Ctx<'a> {
             diags: Vec::new(),
             class_names: Arc::default(),
             enums: Vec::new(),
-            class_index: HashMap::new(),
-            enum_index: HashMap::new(),
-            regexes: HashMap::new(),
+            class_index: NameMap::default(),
+            enum_index: NameMap::default(),
+            regexes: NameMap::default(),
+            parent: None,
         }
     }
 
-    /// A context for checks on another thread: it reads the class names and the enums known so
-    /// far, and collects its own diagnostics, enums, class positions and patterns, until
-    /// [`Ctx::merge`] adds them to this one.
-    pub(crate) fn fork(&self) -> Ctx<'a> {
+    /// A context for checks on another thread: it reads the class names, classes, enums and
+    /// patterns known here, and collects its own diagnostics, enums, class positions and
+    /// patterns, until [`Ctx::merge`] adds them (see [`Ctx::found`]) to this one.
+    pub(crate) fn fork<'b>(&'b self) -> Ctx<'b> {
         Ctx {
             sources: self.sources,
             diags: Vec::new(),
             class_names: Arc::clone(&self.class_names),
-            enums: self.enums.clone(),
-            class_index: HashMap::new(),
-            enum_index: self.enum_index.clone(),
-            regexes: HashMap::new(),
+            enums: Vec::new(),
+            class_index: NameMap::default(),
+            enum_index: NameMap::default(),
+            regexes: NameMap::default(),
+            parent: Some(self),
         }
     }
 
-    /// Adds what `fork` found to this context, as if its checks had run here after those so
-    /// far: its diagnostics, its enums past the first `known_enums` (those it started with),
-    /// its class positions moved by `class_offset` (where its classes go in `Ir::classes`).
-    /// The caller makes sure the fork's new enums are not new here too.
-    pub(crate) fn merge(&mut self, fork: Ctx<'a>, known_enums: usize, class_offset: usize) {
-        self.diags.extend(fork.diags);
-        for e in fork.enums.into_iter().skip(known_enums) {
+    /// What this fork found, to [`Ctx::merge`] into its parent.
+    pub(crate) fn found(self) -> Found {
+        Found { diags: self.diags, enums: self.enums, class_index: self.class_index, regexes: self.regexes }
+    }
+
+    /// Adds what a fork found to this context, as if its checks had run here after those so
+    /// far: its diagnostics, its enums, its class positions moved by `class_offset` (where its
+    /// classes go in `Ir::classes`). The caller makes sure the fork's enums are not new here
+    /// too.
+    pub(crate) fn merge(&mut self, found: Found, class_offset: usize) {
+        self.diags.extend(found.diags);
+        self.enum_index.reserve(found.enums.len());
+        for e in found.enums {
             self.enum_index.insert(e.name.clone(), self.enums.len());
             self.enums.push(e);
         }
         if self.class_index.is_empty() && class_offset == 0 {
-            self.class_index = fork.class_index;
+            self.class_index = found.class_index;
         } else {
-            self.class_index.reserve(fork.class_index.len());
-            self.class_index.extend(fork.class_index.into_iter().map(|(name, i)| (name, i + class_offset)));
+            self.class_index.reserve(found.class_index.len());
+            self.class_index.extend(found.class_index.into_iter().map(|(name, i)| (name, i + class_offset)));
         }
-        for (pattern, compiled) in fork.regexes {
+        for (pattern, compiled) in found.regexes {
             self.regexes.entry(pattern).or_insert(compiled);
         }
     }
@@ -174,11 +206,31 @@ impl<'a> Ctx<'a> {
 
     /// The enum called `name`, if created.
     pub(crate) fn enum_named(&self, name: &str) -> Option<&Enum> {
-        self.enum_index.get(name).map(|&i| &self.enums[i])
+        match self.enum_index.get(name) {
+            Some(&i) => Some(&self.enums[i]),
+            None => self.parent.and_then(|parent| parent.enum_named(name)),
+        }
+    }
+
+    /// The position of class `name` in `Ir::classes` (for a fork that lowered classes itself:
+    /// in its own list), if lowered.
+    pub(crate) fn class_position(&self, name: &str) -> Option<usize> {
+        match self.class_index.get(name) {
+            Some(&i) => Some(i),
+            None => self.parent.and_then(|parent| parent.class_position(name)),
+        }
+    }
+
+    /// `pattern` compiled, if it was before (here or in the parent).
+    pub(crate) fn compiled(&self, pattern: &str) -> Option<&Result<fancy_regex::Regex, String>> {
+        self.regexes.get(pattern).or_else(|| self.parent.and_then(|parent| parent.compiled(pattern)))
     }
 
     /// Compiles `pattern` once per run.
     pub(crate) fn regex(&mut self, pattern: &str) -> Result<&fancy_regex::Regex, &str> {
+        if let Some(compiled) = self.parent.and_then(|parent| parent.compiled(pattern)) {
+            return compiled.as_ref().map_err(String::as_str);
+        }
         // Looked up before inserting, so a pattern seen before costs no copy of its text.
         if !self.regexes.contains_key(pattern) {
             let compiled = fancy_regex::Regex::new(pattern).map_err(|e| e.to_string());
@@ -348,39 +400,93 @@ mod tests {
         assert!(compared > 40, "only {compared} projects loaded");
     }
 
-    /// Lowering models.yaml on two threads gives what one thread gives, IR and diagnostics, for
-    /// the benchmark corpus, every bad fixture, and models whose enums share a name across the
-    /// halves (reused with the same values, a conflict with others).
-    #[test]
-    fn lowering_on_two_threads_changes_nothing() {
-        let shared_enums = tempfile::tempdir().unwrap();
-        let spec = Utf8PathBuf::from_path_buf(shared_enums.path().join("shared/spec")).unwrap();
-        std::fs::create_dir_all(&spec).unwrap();
-        std::fs::write(
-            spec.join("models.yaml"),
-            "models:\n  A:\n    fields:\n      kind_x: {type: enum, values: [a, b]}\n      kind_y: {type: enum, values: [a, b]}\n  \
-             B:\n    fields:\n      n: int\n  AKind:\n    fields:\n      x: {type: enum, values: [a, b]}\n      y: {type: enum, values: [a, c]}\n",
-        )
-        .unwrap();
+    /// The projects the two-thread lowerings are checked on: every bad fixture, `extra`, and
+    /// the benchmark corpus (when Python can make it; kept alive by the returned directory).
+    fn projects(extra: &Utf8PathBuf) -> (Vec<Utf8PathBuf>, Option<tempfile::TempDir>) {
         let corpus = crate::test_support::benchmark_corpus(30);
         let fixtures = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad");
         let mut roots: Vec<Utf8PathBuf> =
             fixtures.read_dir_utf8().unwrap().map(|entry| entry.unwrap().into_path()).filter(|p| p.is_dir()).collect();
         roots.sort();
-        roots.push(Utf8PathBuf::from_path_buf(shared_enums.path().to_path_buf()).unwrap());
+        roots.push(extra.clone());
         roots.extend(corpus.iter().map(|dir| Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).unwrap()));
+        (roots, corpus)
+    }
+
+    /// `validate_with` gives the same IR and diagnostics with both thresholds for every project.
+    fn assert_same(roots: &[Utf8PathBuf], one: (usize, usize), two: (usize, usize)) {
         let mut compared = 0;
-        for root in &roots {
+        for root in roots {
             let Ok(loaded) = load::load(&Input::Root(root.clone())) else { continue };
-            let one = format!("{:?}", validate_with(&loaded, usize::MAX));
-            let two = format!("{:?}", validate_with(&loaded, 0));
-            assert_eq!(one, two, "{root}");
+            let serial = format!("{:?}", validate_with(&loaded, one.0, one.1));
+            let split = format!("{:?}", validate_with(&loaded, two.0, two.1));
+            assert_eq!(serial, split, "{root}");
             compared += 1;
         }
         assert!(compared > 40, "only {compared} projects loaded");
+    }
+
+    /// Writes `files` (path, text) under a new temporary directory.
+    fn project(files: &[(&str, &str)]) -> (tempfile::TempDir, Utf8PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).unwrap();
+        for (path, text) in files {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        (dir, root)
+    }
+
+    /// Lowering models.yaml on two threads gives what one thread gives, IR and diagnostics, for
+    /// the benchmark corpus, every bad fixture, and models whose enums share a name across the
+    /// halves (reused with the same values, a conflict with others).
+    #[test]
+    fn lowering_on_two_threads_changes_nothing() {
+        let (_dir, shared_enums) = project(&[(
+            "shared/spec/models.yaml",
+            "models:\n  A:\n    fields:\n      kind_x: {type: enum, values: [a, b]}\n      kind_y: {type: enum, values: [a, b]}\n  \
+             B:\n    fields:\n      n: int\n  AKind:\n    fields:\n      x: {type: enum, values: [a, b]}\n      y: {type: enum, values: [a, c]}\n",
+        )]);
+        let (roots, _corpus) = projects(&shared_enums);
+        assert_same(&roots, (usize::MAX, usize::MAX), (0, usize::MAX));
         // The enums named alike across the halves were seen: one reused, one a conflict.
-        let loaded = load::load(&Input::Root(roots[roots.len() - 1 - usize::from(corpus.is_some())].clone())).unwrap();
-        let diags = validate_with(&loaded, 0).unwrap_err();
+        let loaded = load::load(&Input::Root(shared_enums)).unwrap();
+        let diags = validate_with(&loaded, 0, usize::MAX).unwrap_err();
+        assert_eq!(diags.items.iter().map(|d| d.code).collect::<Vec<_>>(), ["E0128"]);
+    }
+
+    /// Lowering the domains on two threads gives what one thread gives, IR and diagnostics, for
+    /// the benchmark corpus, every bad fixture, and parameters whose enums share a name across
+    /// the halves (reused with the same values, a conflict with others).
+    #[test]
+    fn lowering_domains_on_two_threads_changes_nothing() {
+        let enum_params = |op: &str, params: &[(&str, &str)], path: &str| {
+            let params: Vec<String> = params
+                .iter()
+                .map(|(name, values)| format!("{{name: {name}, type: enum, values: [{values}], source: query}}"))
+                .collect();
+            format!("  {op}:\n    params: [{}]\n    rest: {{method: GET, path: {path}}}\n", params.join(", "))
+        };
+        let first = ["operations:\n", &enum_params("find", &[("a_kind", "x, y"), ("b_kind", "x, y")], "/a")].concat();
+        // `find_a` + `kind` is the enum `FindAKind` too (reused), `find_b` + `kind` is `FindBKind`
+        // with other values (a conflict).
+        let second = [
+            "operations:\n",
+            &enum_params("find_a", &[("kind", "x, y")], "/b"),
+            &enum_params("find_b", &[("kind", "x, z")], "/c"),
+        ]
+        .concat();
+        let (_dir, shared_enums) = project(&[
+            ("shared/spec/models.yaml", "models:\n  A:\n    fields:\n      n: int\n"),
+            ("services/svc/spec/first.yaml", &first),
+            ("services/svc/spec/second.yaml", &second),
+        ]);
+        let (roots, _corpus) = projects(&shared_enums);
+        assert_same(&roots, (usize::MAX, usize::MAX), (usize::MAX, 0));
+        // The enums named alike across the halves were seen: one reused, one a conflict.
+        let loaded = load::load(&Input::Root(shared_enums)).unwrap();
+        let diags = validate_with(&loaded, usize::MAX, 0).unwrap_err();
         assert_eq!(diags.items.iter().map(|d| d.code).collect::<Vec<_>>(), ["E0128"]);
     }
 }

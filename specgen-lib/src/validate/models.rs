@@ -1,6 +1,6 @@
 //! models.yaml: model and field names, variants, the final field list of every class.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::diagnostics::{did_you_mean, Diagnostic, Span};
@@ -8,6 +8,7 @@ use crate::ir::{Class, Field, Ir, Model, TypeRef};
 use crate::parallel::in_two;
 use crate::spec::models::{FieldDef, FieldSpec, ModelSpec, ModelsFile, TypeExpr};
 use crate::spec::Spanned;
+use crate::targets::name_map::NameMap;
 
 use super::types::Owner;
 use super::values::RawConstraints;
@@ -26,7 +27,7 @@ pub(crate) const PARALLEL_MODELS: usize = 256;
 pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir, parallel_models: usize) {
     // Pass 1: every class name, so references (also recursive ones) resolve in pass 2.
     let classes = file.models.values().map(|model| 1 + model.variants.len()).sum();
-    let mut defined: HashMap<String, Span> = HashMap::with_capacity(classes);
+    let mut defined: NameMap<String, Span> = NameMap::with_capacity_and_hasher(classes, Default::default());
     for (name, model) in &file.models {
         if !is_pascal(name) {
             ctx.push(
@@ -80,7 +81,6 @@ pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir, parallel_mode
 /// name (a reuse or an `E0128` conflict in the serial pass); the second half is then lowered
 /// again, after the first, on `ctx` itself.
 fn lower_models_in_two(ctx: &mut Ctx, models: &[(&Spanned<String>, &ModelSpec)], ir: &mut Ir) {
-    let known_enums = ctx.enums.len();
     let shared = &*ctx;
     let mut halves = in_two(models, 2, |half| {
         let mut fork = shared.fork();
@@ -88,23 +88,20 @@ fn lower_models_in_two(ctx: &mut Ctx, models: &[(&Spanned<String>, &ModelSpec)],
         fork.class_index.reserve(classes.capacity());
         let mut lowered = Vec::with_capacity(half.len());
         lower_models(&mut fork, half, &mut classes, &mut lowered);
-        (fork, classes, lowered)
+        (fork.found(), classes, lowered)
     })
     .into_iter();
     let (first, classes, lowered) = halves.next().expect("in_two gives two halves");
     let second_half = &models[lowered.len()..];
-    ctx.merge(first, known_enums, ir.classes.len());
+    ctx.merge(first, ir.classes.len());
     ir.classes.extend(classes);
     ir.models.extend(lowered);
     let (second, classes, lowered) = halves.next().expect("in_two gives two halves");
-    // `ctx` has the enums of the first half now, past `known_enums`.
-    let clash = second.enums[known_enums..]
-        .iter()
-        .any(|e| ctx.enum_index.get(&e.name).is_some_and(|&index| index >= known_enums));
-    if clash {
+    // `ctx` has the enums of the first half now.
+    if second.enums.iter().any(|e| ctx.enum_index.contains_key(&e.name)) {
         lower_models(ctx, second_half, &mut ir.classes, &mut ir.models);
     } else {
-        ctx.merge(second, known_enums, ir.classes.len());
+        ctx.merge(second, ir.classes.len());
         ir.classes.extend(classes);
         ir.models.extend(lowered);
     }
@@ -246,7 +243,7 @@ fn required_refs(class: &Class) -> impl Iterator<Item = (&Field, &str)> {
     })
 }
 
-fn declare(ctx: &mut Ctx, defined: &mut HashMap<String, Span>, name: String, span: Span, what: &str) {
+fn declare(ctx: &mut Ctx, defined: &mut NameMap<String, Span>, name: String, span: Span, what: &str) {
     if let Some(first) = defined.get(&name) {
         ctx.push(
             Diagnostic::error(

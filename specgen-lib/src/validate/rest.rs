@@ -212,7 +212,7 @@ fn output_ref(ctx: &mut Ctx, s: &Spanned<String>, op: &str) -> Option<(Output, S
 }
 
 fn warn_readonly_input(ctx: &mut Ctx, ir: &Ir, class: &str, span: Span) {
-    let Some(c) = ctx.class_index.get(class).map(|&i| &ir.classes[i]) else { return };
+    let Some(c) = ctx.class_position(class).map(|i| &ir.classes[i]) else { return };
     if c.variant.as_deref().is_some_and(|v| INPUT_VARIANTS.contains(&v)) {
         return;
     }

@@ -221,7 +221,7 @@ impl Ctx<'_> {
                     return length_problem(s.chars().count(), c).or_else(|| {
                         let pattern = c.pattern.as_ref()?;
                         // Compiled (and cached) when the constraints were lowered.
-                        let re = self.regexes.get(pattern)?.as_ref().ok()?;
+                        let re = self.compiled(pattern)?.as_ref().ok()?;
                         // Why `is_match` and not a full match: pydantic and JSON Schema both search.
                         match re.is_match(s) {
                             Ok(true) => None,
