@@ -7,6 +7,7 @@
 //! one (models, fields, operations), sorted by name where there is none (services, domains).
 
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::OnceLock;
 
 use camino::Utf8PathBuf;
@@ -132,13 +133,14 @@ pub struct Field {
     pub nullable: bool,
     /// Default value as written (already checked against type and constraints). Dropped in a
     /// variant that lists the field as `optional`: there, absent means "leave unchanged".
-    pub default: Option<Value>,
+    /// Boxed: most fields have none, and a `Value` inline would make every field 64 bytes larger.
+    pub default: Option<Box<Value>>,
     /// Server-set; kept in base and read-like variants, dropped from Create/Update/Patch.
     pub readonly: bool,
     /// Documentation.
     pub description: Option<String>,
     /// Numeric / length / pattern constraints.
-    pub constraints: Constraints,
+    pub constraints: SparseConstraints,
 }
 
 impl Field {
@@ -153,7 +155,7 @@ impl Field {
             default: None,
             readonly: false,
             description: None,
-            constraints: Constraints::default(),
+            constraints: SparseConstraints::default(),
         }
     }
 }
@@ -180,7 +182,52 @@ pub struct Constraints {
 impl Constraints {
     /// True when no constraint is set.
     pub fn is_empty(&self) -> bool {
-        *self == Constraints::default()
+        *self == NO_CONSTRAINTS
+    }
+}
+
+/// No constraint at all: what an empty [`SparseConstraints`] reads as.
+static NO_CONSTRAINTS: Constraints =
+    Constraints { ge: None, gt: None, le: None, lt: None, min_length: None, max_length: None, pattern: None };
+
+/// The [`Constraints`] of a field or parameter, stored out of line and only when there are any.
+///
+/// Most fields have none, and a project's IR holds a field for every class and variant (tens of
+/// thousands on a large one): inline, the constraints would be 120 of the bytes of every field.
+/// Reads as a `Constraints` (through `Deref`); writing through `DerefMut` allocates them.
+#[derive(Clone, Default)]
+pub struct SparseConstraints(Option<Box<Constraints>>);
+
+impl From<Constraints> for SparseConstraints {
+    fn from(constraints: Constraints) -> SparseConstraints {
+        SparseConstraints((!constraints.is_empty()).then(|| Box::new(constraints)))
+    }
+}
+
+impl std::ops::Deref for SparseConstraints {
+    type Target = Constraints;
+
+    fn deref(&self) -> &Constraints {
+        self.0.as_deref().unwrap_or(&NO_CONSTRAINTS)
+    }
+}
+
+impl std::ops::DerefMut for SparseConstraints {
+    fn deref_mut(&mut self) -> &mut Constraints {
+        self.0.get_or_insert_with(Box::default)
+    }
+}
+
+impl PartialEq for SparseConstraints {
+    fn eq(&self, other: &SparseConstraints) -> bool {
+        **self == **other
+    }
+}
+
+// Printed as the constraints they read as, so that debug output does not depend on storage.
+impl fmt::Debug for SparseConstraints {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
     }
 }
 
@@ -560,11 +607,11 @@ pub struct Param {
     /// Must be given. Path params are always required.
     pub required: bool,
     /// Default value (query params only).
-    pub default: Option<Value>,
+    pub default: Option<Box<Value>>,
     /// Documentation.
     pub description: Option<String>,
     /// Constraints.
-    pub constraints: Constraints,
+    pub constraints: SparseConstraints,
 }
 
 /// Where a parameter is read from.

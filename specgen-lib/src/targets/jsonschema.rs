@@ -242,7 +242,7 @@ impl<'a> Schemas<'a> {
             title: title_is_set(ty).then_some(field.name.as_str()),
             description: field.description.as_deref().filter(|_| !said_by_enum),
             // A field that may be absent without a default is `T | None = None`.
-            default: field.default.as_ref().or((!field.required).then_some(&NULL)),
+            default: field.default.as_deref().or((!field.required).then_some(&NULL)),
             read_only: field.readonly,
         };
         self.write_annotated(out, ty, &field.constraints, nullable, &annotations);
@@ -716,7 +716,7 @@ mod tests {
         );
         let mut status = field("status", TypeRef::Enum("BookStatus".into()));
         status.required = false;
-        status.default = Some(json!("wishlist"));
+        status.default = Some(Box::new(json!("wishlist")));
         assert_eq!(
             field_schema(&s, &status),
             json!({"$ref": "#/components/schemas/BookStatus", "default": "wishlist"})
@@ -740,7 +740,7 @@ mod tests {
         );
         let mut amounts = field("amounts", TypeRef::List(Box::new(prim(Primitive::Decimal))));
         amounts.required = false;
-        amounts.default = Some(json!([1.5, "0010", 2]));
+        amounts.default = Some(Box::new(json!([1.5, "0010", 2])));
         assert_eq!(field_schema(&s, &amounts)["default"], json!(["1.5", "10", "2"]));
         let mut bound = field("bound", prim(Primitive::Float));
         bound.constraints.gt = Some(Number::Float(0.5));
@@ -767,7 +767,7 @@ mod tests {
         );
         let mut with_default = field("child", TypeRef::Class("Child".into()));
         with_default.required = false;
-        with_default.default = Some(json!({"$ref": "data"}));
+        with_default.default = Some(Box::new(json!({"$ref": "data"})));
         assert_eq!(
             field_schema(&s, &with_default),
             json!({"allOf": [{"$ref": "#/components/schemas/Child"}], "default": {"$ref": "data"}})

@@ -408,7 +408,7 @@ fn write_parameter(out: &mut JsonWriter, schemas: &Schemas<'_>, param: &Param) {
         out.static_key("description").string(description);
     }
     out.static_key("schema");
-    schemas.write_type_schema(out, &param.ty, &param.constraints, param.default.as_ref());
+    schemas.write_type_schema(out, &param.ty, &param.constraints, param.default.as_deref());
     out.end_object();
 }
 

@@ -583,7 +583,7 @@ impl<'n, 'a> Lowering<'n, 'a> {
             out.push_str(" | None");
         }
 
-        let default = match &field.default {
+        let default = match field.default.as_deref() {
             Some(JsonValue::Null) if nullable => Some((Cow::Borrowed("None"), false)),
             Some(value) => {
                 let (expr, lazy) = self
@@ -877,7 +877,7 @@ mod tests {
 
     fn with_default(mut f: Field, value: JsonValue) -> Field {
         f.required = false;
-        f.default = Some(value);
+        f.default = Some(Box::new(value));
         f
     }
 
@@ -887,7 +887,7 @@ mod tests {
     }
 
     fn constrained(mut f: Field, c: Constraints) -> Field {
-        f.constraints = c;
+        f.constraints = c.into();
         f
     }
 
@@ -1520,7 +1520,7 @@ mod tests {
         }
         if rng.chance(30) {
             f.required = false;
-            f.default = random_default(rng, &f.ty, enums);
+            f.default = random_default(rng, &f.ty, enums).map(Box::new);
         }
         if rng.chance(40) {
             f.description = Some(random_text(rng));
@@ -1537,7 +1537,8 @@ mod tests {
                 pattern: rng.chance(50).then(|| {
                     rng.pick(&["^[a-z][a-z0-9-]*$", "^(?=.*\\d)\\w+$", "^\"q\"$", "[A-Z]{2}-[0-9]+"]).to_string()
                 }),
-            };
+            }
+            .into();
         }
         f
     }

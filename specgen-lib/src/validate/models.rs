@@ -329,9 +329,9 @@ fn lower_full_field(ctx: &mut Ctx, name: &Spanned<String>, spec: &FieldSpec, own
         required: !spec.optional && default.is_none(),
         nullable: spec.optional,
         ty,
-        default,
+        default: default.map(Box::new),
         readonly: spec.readonly,
         description: spec.description.clone(),
-        constraints,
+        constraints: constraints.into(),
     })
 }

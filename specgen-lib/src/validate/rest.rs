@@ -378,9 +378,9 @@ fn lower_param(ctx: &mut Ctx, op: &str, p: &spec::ParamSpec) -> Option<Param> {
         ty,
         source,
         required,
-        default,
+        default: default.map(Box::new),
         description: p.description.clone(),
-        constraints,
+        constraints: constraints.into(),
     })
 }
 
