@@ -24,6 +24,9 @@ pub struct JsonWriter {
     out: String,
     /// The containers open at the current position, innermost last.
     open: Vec<Container>,
+    /// How many of `open` are containers of another writer's text, that the value this one
+    /// writes goes into (see [`detached`](JsonWriter::detached)): none for a whole document.
+    outer: usize,
     /// Whether the innermost open container already has a member: the next one needs a comma.
     has_member: bool,
     /// Whether a key was just written: its value follows on the same line.
@@ -49,15 +52,33 @@ impl JsonWriter {
         JsonWriter {
             out: String::with_capacity(bytes),
             open: Vec::with_capacity(16),
+            outer: 0,
             has_member: false,
             after_key: false,
         }
     }
 
+    /// A writer, with room for `bytes` of text, for the value of a member of an object that is
+    /// `depth` containers deep (itself counted) in another writer's document: the text is
+    /// indented for that place, where [`attach`](JsonWriter::attach) puts it after the member's
+    /// key. Parts of one document can so be written on different threads.
+    pub fn detached(depth: usize, bytes: usize) -> JsonWriter {
+        let mut open = Vec::with_capacity(depth + 16);
+        open.resize(depth, Container::Object);
+        JsonWriter { out: String::with_capacity(bytes), open, outer: depth, has_member: false, after_key: true }
+    }
+
     /// The text written: one complete value.
     pub fn finish(self) -> String {
-        debug_assert!(self.open.is_empty() && !self.after_key, "unfinished JSON: {:?}", self.open);
+        debug_assert!(self.open.len() == self.outer && !self.after_key, "unfinished JSON: {:?}", self.open);
         self.out
+    }
+
+    /// Writes a value that a [`detached`](JsonWriter::detached) writer wrote for this place:
+    /// `text` is what its [`finish`](JsonWriter::finish) returned, and it was made with the
+    /// [`depth`](JsonWriter::depth) this writer has now.
+    pub fn attach(&mut self, text: &str) {
+        self.scalar(|out| out.push_str(text));
     }
 
     /// Starts an object.
@@ -443,6 +464,23 @@ mod tests {
         out.end_object();
         let expected = json!({"list": [7, "x", {}], "flag": true, "nothing": null, "ratio": 2.0, "count": 1234567890u64, "title": "Built", "joined": "#/a/b\"c"});
         assert_eq!(out.finish(), serde_json::to_string_pretty(&expected).unwrap());
+    }
+
+    #[test]
+    fn detached_values_read_as_if_written_in_place() {
+        let inner = json!({"a": [1, {"b": "c"}], "d": {}});
+        let whole = json!({"x": {"y": inner.clone(), "z": true}});
+        let mut detached = JsonWriter::detached(2, 0);
+        detached.value(&inner);
+        let text = detached.finish();
+        let mut out = JsonWriter::default();
+        out.begin_object();
+        out.key("x").begin_object();
+        out.key("y").attach(&text);
+        out.key("z").bool(true);
+        out.end_object();
+        out.end_object();
+        assert_eq!(out.finish(), serde_json::to_string_pretty(&whole).unwrap());
     }
 
     #[test]

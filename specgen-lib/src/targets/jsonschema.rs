@@ -34,7 +34,8 @@
 //! `items`, `additionalProperties`…), then `title`, `description`, `default`, `readOnly`.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::hash::{Hash, Hasher};
 use std::ops::Range;
 
 use serde_json::Value;
@@ -86,17 +87,57 @@ pub struct Schemas<'a> {
     properties: RefCell<PropertyTexts<'a>>,
 }
 
-/// A field's name and type, and the writer's depth: what a property's text is looked up by.
-type PropertyKey<'a> = (&'a str, &'a TypeRef, usize);
-
-/// The text of the properties [`Schemas`] wrote, by field name and type.
+/// The text of the properties [`Schemas`] wrote, by field and depth.
 #[derive(Debug, Default)]
 struct PropertyTexts<'a> {
-    /// Field name, type and the writer's depth the property was written at (its indentation) →
-    /// each field of that name and type written, with where its text is in `text`.
-    by_name: NameMap<PropertyKey<'a>, Vec<(&'a Field, Range<usize>)>>,
+    /// A field and the writer's depth it was written at (its indentation) → where the text of
+    /// the property is in `text`.
+    by_field: NameMap<PropertyKey<'a>, Range<usize>>,
     /// The texts, one after the other.
     text: String,
+}
+
+/// A field as a property written at a depth: what the property's text is looked up by. Equal
+/// when the fields are; the hash takes the members that tell apart the fields of one name and
+/// type in a large project (constraints, flags), so that a lookup compares about one field, not
+/// every one of that name and type. Text members other than the name are left out of it: they
+/// cost more to hash than the comparisons they would spare.
+#[derive(Debug, Clone, Copy)]
+struct PropertyKey<'a> {
+    field: &'a Field,
+    depth: usize,
+}
+
+impl PartialEq for PropertyKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.depth == other.depth && self.field == other.field
+    }
+}
+
+impl Eq for PropertyKey<'_> {}
+
+impl Hash for PropertyKey<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let Field { name, ty, required, nullable, readonly, constraints, .. } = self.field;
+        name.hash(state);
+        ty.hash(state);
+        let flags = usize::from(*required) | usize::from(*nullable) << 1 | usize::from(*readonly) << 2;
+        state.write_usize(flags | self.depth << 3);
+        let Constraints { ge, gt, le, lt, min_length, max_length, .. } = constraints;
+        for bound in [ge, gt, le, lt] {
+            // Equal numbers have equal bits but for 0.0 and -0.0, whose properties are then
+            // written twice.
+            // (Truncated on a 32-bit target: a hash needs no more.)
+            state.write_usize(match bound {
+                None => 0,
+                Some(Number::Int(n)) => *n as usize ^ 1,
+                Some(Number::Float(f)) => f.to_bits() as usize,
+            });
+        }
+        for length in [min_length, max_length] {
+            state.write_usize(length.map_or(usize::MAX, |n| n as usize));
+        }
+    }
 }
 
 impl<'a> Schemas<'a> {
@@ -136,7 +177,7 @@ impl<'a> Schemas<'a> {
     /// transitively. Unknown names are skipped (the IR's invariants say there are none).
     pub fn definitions<'n>(&self, roots: impl IntoIterator<Item = &'n str>) -> Definitions<'a> {
         // Hashed while searching, sorted once: the search meets a name at every reference to it.
-        let mut found: NameMap<&'a str, Definition<'a>> = HashMap::default();
+        let mut found: NameMap<&'a str, Definition<'a>> = NameMap::default();
         let mut stack: Vec<&str> = roots.into_iter().collect();
         while let Some(name) = stack.pop() {
             if found.contains_key(name) {
@@ -151,8 +192,21 @@ impl<'a> Schemas<'a> {
                 found.insert(&e.name, Definition::Enum(e));
             }
         }
-        let mut sorted: Definitions<'a> = found.into_iter().collect();
-        sorted.sort_unstable_by_key(|&(name, _)| name);
+        // Taken out in the IR's order, which is often sorted or nearly (models and their
+        // variants in spec order, classes apart from enums): a sort that merges sorted runs then
+        // has little left to do.
+        let ir_names =
+            self.ir.classes.iter().map(|c| c.name.as_str()).chain(self.ir.enums.iter().map(|e| e.name.as_str()));
+        let mut sorted: Definitions<'a> = Vec::with_capacity(found.len());
+        for name in ir_names {
+            if found.is_empty() {
+                break;
+            }
+            sorted.extend(found.remove_entry(name));
+        }
+        sorted.extend(found);
+        // Names are unique: a stable sort gives the order any sort gives.
+        sorted.sort_by_key(|&(name, _)| name);
         sorted
     }
 
@@ -209,20 +263,20 @@ impl<'a> Schemas<'a> {
     /// Writes `field` as a property (its name and schema), or repeats the text of a property
     /// written before at the same depth with the same schema.
     fn write_property(&self, out: &mut JsonWriter, field: &'a Field) {
-        let depth = out.depth();
+        let key = PropertyKey { field, depth: out.depth() };
         let mut properties = self.properties.borrow_mut();
-        let PropertyTexts { by_name, text } = &mut *properties;
-        let written = by_name.entry((&field.name, &field.ty, depth)).or_default();
-        if let Some((_, range)) = written.iter().find(|(f, _)| *f == field) {
-            out.repeat(&text[range.clone()]);
-            return;
+        let PropertyTexts { by_field, text } = &mut *properties;
+        match by_field.entry(key) {
+            Entry::Occupied(written) => out.repeat(&text[written.get().clone()]),
+            Entry::Vacant(unwritten) => {
+                let start = out.position();
+                out.key(&field.name);
+                self.write_field(out, field);
+                let from = text.len();
+                text.push_str(out.written_since(start));
+                unwritten.insert(from..text.len());
+            }
         }
-        let start = out.position();
-        out.key(&field.name);
-        self.write_field(out, field);
-        let from = text.len();
-        text.push_str(out.written_since(start));
-        written.push((field, from..text.len()));
     }
 
     /// The schema of a field as a property of its class.

@@ -31,6 +31,7 @@
 //! not part of the schema. A service whose domains have no REST operation gets a valid document
 //! with empty `paths`.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
@@ -54,11 +55,16 @@ const REF_PREFIX: &str = "#/components/schemas/";
 /// The file name under `services/<svc>/docs/`.
 const FILE: &str = "openapi.json";
 
+/// From this many REST operations on, a service's document is written on two threads: its
+/// `paths` on this one and its `components` on another, which for a large service take about
+/// the same time. A small service is not worth a thread.
+pub(crate) const PARALLEL_OPERATIONS: usize = 256;
+
 /// Renders one document per service that has domain files.
 pub fn render(ir: &Ir, opts: &Options) -> Result<FileSet, RenderError> {
     let mut files = FileSet::new();
     for service in ir.services.iter().filter(|s| !s.domains.is_empty()) {
-        let text = document(ir, service)?;
+        let text = document(ir, service, PARALLEL_OPERATIONS)?;
         files.generated(opts.roots.services_dir.join(&service.name).join("docs").join(FILE), text);
     }
     Ok(files)
@@ -77,23 +83,56 @@ pub fn outputs(names: &InputNames, opts: &Options) -> Vec<OutputPath> {
         .collect()
 }
 
-/// The OpenAPI document of `service`: the text of its `openapi.json`.
-fn document(ir: &Ir, service: &Service) -> Result<String, RenderError> {
-    let schemas = Schemas::new(ir, REF_PREFIX, Dialect::Draft2020_12);
+/// The OpenAPI document of `service`: the text of its `openapi.json`. With
+/// `parallel_operations` REST operations or more, `components` is written on a thread of its
+/// own while this one writes the rest; the text is the same.
+fn document(ir: &Ir, service: &Service, parallel_operations: usize) -> Result<String, RenderError> {
     let rest_ops: Vec<&Operation> =
         service.domains.iter().flat_map(|d| &d.operations).filter(|op| op.rest.is_some()).collect();
+    let validation = rest_ops.iter().any(|op| has_validation_error(op));
+    let write_components = || components(ir, &rest_ops, validation);
+    let (paths, components) = if rest_ops.len() >= parallel_operations {
+        std::thread::scope(|scope| {
+            let components = scope.spawn(write_components);
+            let paths = document_without_components(ir, service, &rest_ops, validation);
+            let components = components.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (paths, components)
+        })
+    } else {
+        (document_without_components(ir, service, &rest_ops, validation), write_components())
+    };
+    let mut out = paths?;
+    if let Some(components) = components {
+        out.static_key("components").begin_object();
+        out.static_key("schemas").attach(&components);
+        out.end_object();
+    }
+    out.end_object();
+    let mut text = out.finish();
+    text.push('\n');
+    Ok(text)
+}
 
-    // Components first: the names FastAPI's validation schemas take depend on them.
+/// The classes and enums of `components.schemas`: those reachable from the inputs, outputs and
+/// parameters of `rest_ops`, sorted by name.
+fn definitions<'a>(schemas: &Schemas<'a>, rest_ops: &[&'a Operation]) -> Definitions<'a> {
     let mut roots: Vec<&str> = Vec::new();
-    for op in &rest_ops {
+    for op in rest_ops {
         roots.extend(op.input.as_deref());
         roots.extend(op.output.as_ref().map(|o| o.class.as_str()));
         for param in &op.params {
             jsonschema::named_types(&param.ty, &mut roots);
         }
     }
-    let definitions = schemas.definitions(roots);
-    let validation = rest_ops.iter().any(|op| has_validation_error(op)).then(|| ValidationNames::beside(&definitions));
+    schemas.definitions(roots)
+}
+
+/// The text of the value of `components.schemas`, written for its place in the document, if
+/// there is a schema; `validation` when FastAPI's validation schemas are used.
+fn components(ir: &Ir, rest_ops: &[&Operation], validation: bool) -> Option<String> {
+    let schemas = Schemas::new(ir, REF_PREFIX, Dialect::Draft2020_12);
+    let definitions = definitions(&schemas, rest_ops);
+    let validation = validation.then(|| ValidationNames::beside(&definitions));
     let mut components: Vec<(&str, Component<'_>)> = Vec::with_capacity(definitions.len() + 2);
     components.extend(definitions.into_iter().map(|(name, definition)| (name, Component::Definition(definition))));
     if let Some(names) = &validation {
@@ -102,9 +141,42 @@ fn document(ir: &Ir, service: &Service) -> Result<String, RenderError> {
         // The names are free (see `free_name`): the order is total.
         components.sort_unstable_by_key(|&(name, _)| name);
     }
+    if components.is_empty() {
+        return None;
+    }
+    // Inside the document's object and `components`.
+    let mut out = JsonWriter::detached(2, 1024 + components.len() * SCHEMA_BYTES);
+    write_schemas(&mut out, &schemas, &components);
+    Some(out.finish())
+}
+
+/// The document without `components`, its object left open for them: `info`, `tags` and
+/// `paths`. `validation` when FastAPI's validation schemas are used.
+fn document_without_components(
+    ir: &Ir,
+    service: &Service,
+    rest_ops: &[&Operation],
+    validation: bool,
+) -> Result<JsonWriter, RenderError> {
+    let schemas = Schemas::new(ir, REF_PREFIX, Dialect::Draft2020_12);
+    // The names depend on the components: only a class or enum of FastAPI's names can take
+    // them, and then only if it is a component, which is worked out here again in that rare
+    // case.
+    let reachable = OnceCell::new();
+    let component_named = |name: &str| {
+        (ir.class(name).is_some() || ir.enum_(name).is_some())
+            && reachable
+                .get_or_init(|| definitions(&schemas, rest_ops))
+                .binary_search_by_key(&name, |&(n, _)| n)
+                .is_ok()
+    };
+    let validation = validation.then(|| ValidationNames::new(component_named));
 
     let paths = path_items(service)?;
-    let mut out = JsonWriter::with_capacity(estimated_size(&paths, &components));
+    // With room for `components` too, attached at the end. Their number is not known yet:
+    // every class and enum of the IR is as many as they can be.
+    let most_components = ir.classes.len() + ir.enums.len() + 2;
+    let mut out = JsonWriter::with_capacity(estimated_size(&paths, most_components));
     out.begin_object();
     out.static_key("openapi").static_string("3.1.0");
     out.static_key("info").begin_object();
@@ -137,16 +209,7 @@ fn document(ir: &Ir, service: &Service) -> Result<String, RenderError> {
         out.end_object();
     }
     out.end_object();
-    if !components.is_empty() {
-        out.static_key("components").begin_object();
-        out.static_key("schemas");
-        write_schemas(&mut out, &schemas, &components);
-        out.end_object();
-    }
-    out.end_object();
-    let mut text = out.finish();
-    text.push('\n');
-    Ok(text)
+    Ok(out)
 }
 
 /// An operation with a REST binding, with the tags of its domain.
@@ -235,20 +298,29 @@ struct ValidationNames {
 impl ValidationNames {
     /// FastAPI's names, unless one of `definitions` has them (see [`free_name`]).
     fn beside(definitions: &Definitions<'_>) -> ValidationNames {
+        ValidationNames::new(|name| definitions.binary_search_by_key(&name, |&(n, _)| n).is_ok())
+    }
+
+    /// FastAPI's names, unless a component has them: `component_named` tells whether one does
+    /// (see [`free_name`]).
+    fn new(component_named: impl Fn(&str) -> bool) -> ValidationNames {
         ValidationNames {
-            http: free_name(definitions, "HTTPValidationError"),
-            item: free_name(definitions, "ValidationError"),
+            http: free_name(&component_named, "HTTPValidationError"),
+            item: free_name(&component_named, "ValidationError"),
         }
     }
 }
 
-/// Room for the document's text, so that the writer seldom has to grow it: what an operation
-/// and a schema take in the benchmark corpus (1.2 and 2.1 KB on average), rounded up.
-fn estimated_size(paths: &[PathItem<'_>], components: &[(&str, Component<'_>)]) -> usize {
-    const OPERATION_BYTES: usize = 1280;
-    const SCHEMA_BYTES: usize = 2304;
+/// Room for the text of an operation and of a schema, so that the writers seldom have to grow:
+/// what they take in the benchmark corpus (1.2 and 2.1 KB on average), rounded up.
+const OPERATION_BYTES: usize = 1280;
+/// See [`OPERATION_BYTES`].
+const SCHEMA_BYTES: usize = 2304;
+
+/// Room for the document's text with `components` schemas.
+fn estimated_size(paths: &[PathItem<'_>], components: usize) -> usize {
     let operations: usize = paths.iter().map(|item| item.operations.len()).sum();
-    1024 + operations * OPERATION_BYTES + components.len() * SCHEMA_BYTES
+    1024 + operations * OPERATION_BYTES + components * SCHEMA_BYTES
 }
 
 /// FastAPI documents `422` for a route with parameters or a body.
@@ -553,10 +625,9 @@ fn pointer_token(name: &str) -> String {
     out
 }
 
-/// `name`, or `FastAPI<name>` (then with `_` appended) if a component already has it;
-/// `components` are sorted by name.
-fn free_name<V>(components: &[(&str, V)], name: &str) -> String {
-    let taken = |name: &str| components.binary_search_by_key(&name, |&(n, _)| n).is_ok();
+/// `name`, or `FastAPI<name>` (then with `_` appended) if a component already has it, which
+/// `taken` tells.
+fn free_name(taken: impl Fn(&str) -> bool, name: &str) -> String {
     if !taken(name) {
         return name.to_string();
     }
@@ -669,6 +740,65 @@ mod tests {
         insta::assert_snapshot!("bookshelf_backend_openapi", text);
     }
 
+    /// Renames the class `from` and every reference to it.
+    fn rename_class(ir: &mut Ir, from: &str, to: &str) {
+        fn rename(ty: &mut TypeRef, from: &str, to: &str) {
+            match ty {
+                TypeRef::Class(name) if name == from => *name = to.to_string(),
+                TypeRef::List(inner) | TypeRef::Optional(inner) | TypeRef::Dict(_, inner) => rename(inner, from, to),
+                _ => {}
+            }
+        }
+        for class in &mut ir.classes {
+            if class.name == from {
+                class.name = to.to_string();
+            }
+            for field in &mut class.fields {
+                rename(&mut field.ty, from, to);
+            }
+        }
+        for op in ir.services.iter_mut().flat_map(|s| &mut s.domains).flat_map(|d| &mut d.operations) {
+            for name in op.input.iter_mut().chain(op.output.as_mut().map(|o| &mut o.class)) {
+                if name == from {
+                    *name = to.to_string();
+                }
+            }
+        }
+        ir.reindex();
+    }
+
+    #[test]
+    fn two_threads_write_the_same_document() {
+        let project = example();
+        // A component with FastAPI's name: both threads must give the validation schemas the
+        // same other names.
+        let mut renamed = project.ir.clone();
+        rename_class(&mut renamed, "BookRead", "ValidationError");
+        for ir in [&project.ir, &renamed] {
+            for service in ir.services.iter().filter(|s| !s.domains.is_empty()) {
+                assert_eq!(document(ir, service, 0).unwrap(), document(ir, service, usize::MAX).unwrap());
+            }
+        }
+        let backend = renamed.services.iter().find(|s| s.name == "backend").unwrap();
+        let doc: Value = serde_json::from_str(&document(&renamed, backend, 0).unwrap()).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(schemas["ValidationError"]["title"], "ValidationError");
+        assert_eq!(schemas["FastAPIValidationError"]["title"], "ValidationError");
+        assert_eq!(
+            schemas["HTTPValidationError"]["properties"]["detail"]["items"]["$ref"],
+            "#/components/schemas/FastAPIValidationError"
+        );
+        let create = &doc["paths"]["/books"]["post"]["responses"];
+        assert_eq!(
+            create["201"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ValidationError"
+        );
+        assert_eq!(
+            create["422"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/HTTPValidationError"
+        );
+    }
+
     #[test]
     fn a_service_without_rest_operations_gets_empty_paths() {
         let project = example();
@@ -734,8 +864,8 @@ mod tests {
 
     #[test]
     fn validation_schema_names_avoid_models() {
-        let components = [("FastAPIValidationError", ()), ("ValidationError", ())];
-        assert_eq!(free_name(&components, "HTTPValidationError"), "HTTPValidationError");
-        assert_eq!(free_name(&components, "ValidationError"), "FastAPIValidationError_");
+        let taken = |name: &str| ["FastAPIValidationError", "ValidationError"].contains(&name);
+        assert_eq!(free_name(taken, "HTTPValidationError"), "HTTPValidationError");
+        assert_eq!(free_name(taken, "ValidationError"), "FastAPIValidationError_");
     }
 }
