@@ -3,7 +3,9 @@
 //! Targets return FileSets; [`crate::output`] writes or checks them. Paths are relative,
 //! `/`-separated and never contain `..` (checked on insert), so nothing can escape the output root.
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::fmt;
 
 use camino::{Utf8Path, Utf8PathBuf};
 
@@ -29,7 +31,37 @@ pub struct OutputFile {
 /// order targets inserted files).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileSet {
-    files: BTreeMap<Utf8PathBuf, OutputFile>,
+    files: BTreeMap<PathKey, OutputFile>,
+}
+
+/// A path as a key of [`FileSet`]: in the order of `Utf8Path` (component by component), found
+/// by comparing bytes with `/` ranked below every other byte. For the normal relative paths a
+/// FileSet holds (checked on insert) the two orders are the same, and comparing bytes does not
+/// split both paths into components at every step of a lookup.
+#[derive(Clone, PartialEq, Eq)]
+struct PathKey(Utf8PathBuf);
+
+impl Ord for PathKey {
+    fn cmp(&self, other: &PathKey) -> Ordering {
+        let rank = |byte: u8| if byte == b'/' { 0 } else { byte };
+        let (a, b) = (self.0.as_str().as_bytes(), other.0.as_str().as_bytes());
+        match a.iter().zip(b).position(|(x, y)| x != y) {
+            Some(at) => rank(a[at]).cmp(&rank(b[at])),
+            None => a.len().cmp(&b.len()),
+        }
+    }
+}
+
+impl PartialOrd for PathKey {
+    fn partial_cmp(&self, other: &PathKey) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Debug for PathKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
 }
 
 impl FileSet {
@@ -51,25 +83,31 @@ impl FileSet {
 
     fn insert(&mut self, path: Utf8PathBuf, kind: FileKind, bytes: Vec<u8>) {
         assert!(is_safe_relative(&path), "internal error: unsafe output path {path}");
-        let previous = self.files.insert(path.clone(), OutputFile { kind, bytes });
-        assert!(previous.is_none(), "internal error: two targets produce {path}");
+        match self.files.entry(PathKey(path)) {
+            std::collections::btree_map::Entry::Vacant(entry) => {
+                entry.insert(OutputFile { kind, bytes });
+            }
+            std::collections::btree_map::Entry::Occupied(entry) => {
+                panic!("internal error: two targets produce {}", entry.key().0)
+            }
+        }
     }
 
     /// Moves every file of `other` into `self`.
     pub fn extend(&mut self, other: FileSet) {
         for (path, file) in other.files {
-            self.insert(path, file.kind, file.bytes);
+            self.insert(path.0, file.kind, file.bytes);
         }
     }
 
     /// Files sorted by path.
     pub fn iter(&self) -> impl Iterator<Item = (&Utf8Path, &OutputFile)> {
-        self.files.iter().map(|(p, f)| (p.as_path(), f))
+        self.files.iter().map(|(p, f)| (p.0.as_path(), f))
     }
 
     /// The file at `path`.
     pub fn get(&self, path: &str) -> Option<&OutputFile> {
-        self.files.get(Utf8Path::new(path))
+        self.files.get(&PathKey(Utf8PathBuf::from(path)))
     }
 
     /// Number of files.
@@ -91,4 +129,41 @@ pub fn is_safe_relative(path: &Utf8Path) -> bool {
         && !s.starts_with('/')
         && !s.contains('\\')
         && s.split('/').all(|c| !c.is_empty() && c != "." && c != ".." && !c.contains(':'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The FileSet is sorted as paths sort (component by component), although its keys compare
+    /// bytes: checked on paths whose components are prefixes of each other and contain bytes
+    /// below `/` (`-`, `.`).
+    #[test]
+    fn files_are_in_path_order() {
+        let mut state = 0x2545_f491_u32;
+        let mut next = move |n: u32| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state % n
+        };
+        let mut paths: Vec<Utf8PathBuf> = Vec::new();
+        while paths.len() < 400 {
+            let components: Vec<String> = (0..1 + next(3))
+                .map(|_| (0..1 + next(3)).map(|_| ["a", "b", "-", ".", "_"][next(5) as usize]).collect())
+                .collect();
+            let path = Utf8PathBuf::from(components.join("/"));
+            if is_safe_relative(&path) && !paths.contains(&path) {
+                paths.push(path);
+            }
+        }
+        let mut files = FileSet::new();
+        for path in &paths {
+            files.generated(path.clone(), Vec::new());
+        }
+        paths.sort();
+        let order: Vec<&Utf8Path> = files.iter().map(|(path, _)| path).collect();
+        assert_eq!(order, paths.iter().map(|p| p.as_path()).collect::<Vec<_>>());
+        assert!(files.get("a/b").is_some() == paths.iter().any(|p| p == "a/b"));
+    }
 }

@@ -123,7 +123,7 @@ impl Hash for PropertyKey<'_> {
         ty.hash(state);
         let flags = usize::from(*required) | usize::from(*nullable) << 1 | usize::from(*readonly) << 2;
         state.write_usize(flags | self.depth << 3);
-        let Constraints { ge, gt, le, lt, min_length, max_length, .. } = constraints;
+        let Constraints { ge, gt, le, lt, min_length, max_length, .. } = &**constraints;
         for bound in [ge, gt, le, lt] {
             // Equal numbers have equal bits but for 0.0 and -0.0, whose properties are then
             // written twice.
