@@ -38,8 +38,8 @@ use crate::load::InputNames;
 
 use super::name_map::NameSet;
 use super::python::{
-    enum_member_names, escape_ident, exempt_long_lines, is_keyword, is_sanitized_ident, layout_module, pascal,
-    push_py_str, py_doc, py_float, py_str, render_template, shared_module, SHADOWED_BUILTINS,
+    enum_member_names, escape_ident, is_keyword, is_plain_code, is_sanitized_ident, layout_file, pascal, push_all,
+    push_py_str, py_doc, py_float, py_str, render_template, shared_module, Bracketed, ModuleText, SHADOWED_BUILTINS,
 };
 use super::{banner, Options, OutputPath, RenderError};
 
@@ -119,11 +119,11 @@ pub fn env_var(service: &str) -> String {
     format!("{}_API_URL", service.to_uppercase())
 }
 
-/// Renders `template` and lays the result out in ruff's layout ([`layout_module`]); a file with
+/// Renders `template` and lays the result out in ruff's layout ([`layout_file`]); a file with
 /// lines longer than ruff's limit gets [`NOQA_LONG_LINES`] under its banner.
 fn python_file(ir: &Ir, template: &str, ctx: minijinja::Value) -> Result<String, RenderError> {
     let source = render_template(template, ctx)?;
-    Ok(exempt_long_lines(layout_module(template, &source, ir.python_version)?))
+    layout_file(template, &source, ir.python_version)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -364,26 +364,45 @@ fn datetime_literal(module: &str, s: &str) -> Option<String> {
 #[derive(Debug, Clone)]
 struct MethodText {
     name: String,
+    /// The parameters, flat, separated by `, `.
     params: String,
+    /// Where each parameter starts in `params`.
+    param_starts: Vec<usize>,
+    /// Where each argument of the call in `body` starts.
+    arg_starts: ArgStarts,
     returns: String,
     doc: Option<String>,
     body: String,
 }
 
 impl MethodText {
-    /// Appends the method as the client class defines it, after a blank line: its `def` line,
-    /// docstring and body, without the final line break. The methods are written here rather
-    /// than looped over in the template: a large service has thousands, and the template engine
+    /// Appends the method as the client class defines it, from the start of a line after a
+    /// blank line: its `def` line, docstring and body, each line final when it fits and is
+    /// plain (the layout pass splits the others). The methods are written here rather than
+    /// looped over in the template: a large service has thousands, and the template engine
     /// costs more per value it prints than the copying does.
-    fn push_definition(&self, out: &mut String) {
-        self.push_def_line(out);
-        out.push(':');
+    fn push_definition(&self, out: &mut ModuleText, line: &mut Bracketed) {
+        out.line_break();
+        line.open("    ", &["async def ", &self.name]);
+        push_items(line, &self.params, &self.param_starts);
+        push_all(line.close(), &[" -> ", &self.returns, ":"]);
+        line.push_to(out, true);
+        out.line_break();
         if let Some(doc) = self.doc.as_deref().filter(|d| !d.is_empty()) {
-            out.push_str("\n        ");
-            out.push_str(doc);
+            // One line of plain text is a docstring as ruff normalizes it.
+            let text = &doc[3..doc.len() - 3];
+            let normalized =
+                !text.contains('\n') && is_plain_code(text) && !text.starts_with(' ') && !text.contains('"');
+            push_all(out.lines(normalized), &[BODY_INDENT, doc]);
+            out.line_break();
         }
-        out.push_str("\n        ");
-        out.push_str(&self.body);
+        // The call's arguments end at its closing bracket, which ends the body.
+        let arg_starts = &self.arg_starts.starts[..self.arg_starts.len];
+        line.open(BODY_INDENT, &[&self.body[..arg_starts[0] - 1]]);
+        push_items(line, &self.body[..self.body.len() - 1], arg_starts);
+        line.close();
+        line.push_to(out, false);
+        out.line_break();
     }
 
     /// Appends the method as a Protocol declares it, after a blank line: its `def` line and its
@@ -401,9 +420,30 @@ impl MethodText {
 
     /// A blank line and `    async def <name>(<params>) -> <returns>`.
     fn push_def_line(&self, out: &mut String) {
-        for part in ["\n\n    async def ", &self.name, "(", &self.params, ") -> ", &self.returns] {
-            out.push_str(part);
-        }
+        push_all(out, &["\n\n", DEF_INDENT, &self.name, "(", &self.params, ") -> ", &self.returns]);
+    }
+}
+
+/// Where the arguments of the call in the body of a method start: the method, the path,
+/// `path_params`, `query`, `json` and `parse` at most.
+#[derive(Debug, Clone)]
+struct ArgStarts {
+    starts: [usize; 6],
+    len: usize,
+}
+
+/// The start of the `def` line of a method.
+const DEF_INDENT: &str = "    async def ";
+
+/// The indentation of the body of a method.
+const BODY_INDENT: &str = "        ";
+
+/// Appends the items of a list (flat, separated by `, `, ending `text`), which start at
+/// `starts` in `text`, to `line`.
+fn push_items(line: &mut Bracketed, text: &str, starts: &[usize]) {
+    for (i, &start) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).map_or(text.len(), |next| next - 2);
+        line.item().push_str(&text[start..end]);
     }
 }
 
@@ -478,14 +518,19 @@ fn method<'a>(scope: &mut Scope<'a>, name: &str, op: &'a Operation) -> Result<Me
     let mut params = String::with_capacity(64);
     params.push_str("self");
     let mut keyword = String::new();
+    // Where each parameter starts in `params`, and in `keyword` for those after `*`.
+    let mut param_starts = Vec::with_capacity(op.params.len() + 3);
+    param_starts.push(0);
+    let mut keyword_starts = Vec::new();
     let mut path_values = String::new();
     let mut query_values = String::new();
     for (param, ident) in op.params.iter().zip(&idents) {
-        let (signature, values) = match param.source {
-            ParamSource::Path => (&mut params, &mut path_values),
-            ParamSource::Query => (&mut keyword, &mut query_values),
+        let (signature, starts, values) = match param.source {
+            ParamSource::Path => (&mut params, &mut param_starts, &mut path_values),
+            ParamSource::Query => (&mut keyword, &mut keyword_starts, &mut query_values),
         };
         signature.push_str(", ");
+        starts.push(signature.len());
         signature.push_str(ident);
         signature.push_str(": ");
         scope.push_annotation(signature, &param.ty);
@@ -520,11 +565,15 @@ fn method<'a>(scope: &mut Scope<'a>, name: &str, op: &'a Operation) -> Result<Me
         values.push_str(ident);
     }
     if let Some(input) = &op.input {
-        keyword.push_str(", payload: ");
+        keyword.push_str(", ");
+        keyword_starts.push(keyword.len());
+        keyword.push_str("payload: ");
         scope.push_schema(&mut keyword, input);
     }
     if !keyword.is_empty() {
         params.push_str(", *");
+        param_starts.push(params.len() - 1);
+        param_starts.extend(keyword_starts.iter().map(|start| params.len() + start));
         params.push_str(&keyword);
     }
 
@@ -533,21 +582,31 @@ fn method<'a>(scope: &mut Scope<'a>, name: &str, op: &'a Operation) -> Result<Me
         body.push_str("return ");
     }
     body.push_str("await self._call(");
+    // Where each argument of the call starts in `body`.
+    let mut arg_starts = ArgStarts { starts: [body.len(); 6], len: 1 };
+    let next_arg = |body: &mut String, arg_starts: &mut ArgStarts| {
+        body.push_str(", ");
+        arg_starts.starts[arg_starts.len] = body.len();
+        arg_starts.len += 1;
+    };
     push_py_str(&mut body, rest.method.as_str());
-    body.push_str(", ");
+    next_arg(&mut body, &mut arg_starts);
     push_py_str(&mut body, &rest.path);
     if !path_values.is_empty() {
-        body.push_str(", path_params={");
+        next_arg(&mut body, &mut arg_starts);
+        body.push_str("path_params={");
         body.push_str(&path_values);
         body.push('}');
     }
     if !query_values.is_empty() {
-        body.push_str(", query={");
+        next_arg(&mut body, &mut arg_starts);
+        body.push_str("query={");
         body.push_str(&query_values);
         body.push('}');
     }
     if op.input.is_some() {
-        body.push_str(", json=payload.model_dump(mode=\"json\", by_alias=True");
+        next_arg(&mut body, &mut arg_starts);
+        body.push_str("json=payload.model_dump(mode=\"json\", by_alias=True");
         if rest.method == Method::Patch {
             body.push_str(", exclude_unset=True");
         }
@@ -560,14 +619,16 @@ fn method<'a>(scope: &mut Scope<'a>, name: &str, op: &'a Operation) -> Result<Me
             scope.push_schema(&mut returns, &output.class);
             returns.push(']');
             scope.adapters.insert(&output.class);
-            body.push_str(", parse=");
+            next_arg(&mut body, &mut arg_starts);
+            body.push_str("parse=");
             body.push_str(&adapter_name(&output.class));
             body.push_str(".validate_json");
             returns
         }
         (Some(_), class) => {
             let class = class.unwrap_or_default();
-            body.push_str(", parse=");
+            next_arg(&mut body, &mut arg_starts);
+            body.push_str("parse=");
             body.push_str(&class);
             body.push_str(".model_validate_json");
             class
@@ -577,6 +638,8 @@ fn method<'a>(scope: &mut Scope<'a>, name: &str, op: &'a Operation) -> Result<Me
     Ok(MethodText {
         name: name.to_string(),
         params,
+        param_starts,
+        arg_starts,
         returns,
         doc: operation_doc(op, &idents).map(|d| doc_literal(&d)),
         body,
@@ -697,9 +760,12 @@ fn service_module(ir: &Ir, service: &Service) -> Result<String, RenderError> {
         class_doc => py_doc(&class_doc),
         env_var => var,
         methods => {
-            let mut text = String::with_capacity(methods_size(&methods));
-            methods.iter().for_each(|m| m.push_definition(&mut text));
-            text
+            let mut text = ModuleText::with_capacity(methods_size(&methods));
+            // The methods start on the line after `_env_var`.
+            text.line_break();
+            let mut line = Bracketed::default();
+            methods.iter().for_each(|m| m.push_definition(&mut text, &mut line));
+            text.into_text()
         },
     };
     python_file(ir, "client_service.py.j2", ctx)

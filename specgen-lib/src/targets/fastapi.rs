@@ -79,9 +79,9 @@ use crate::parallel::each_in_two;
 
 use super::name_map::{NameMap, NameSet};
 use super::python::{
-    enum_member_names, escape_ident, escaped_ident, exempt_long_lines, is_keyword, layout_module, pascal, push_py_doc,
-    push_py_str, py_decimal, py_doc, py_float, py_integer, py_regex, py_str, render_template, shared_module,
-    unique_idents, LINE_LENGTH, SHADOWED_BUILTINS,
+    enum_member_names, escape_ident, escaped_ident, is_keyword, is_plain_code, layout_file, pascal, push_all,
+    push_py_doc, push_py_str, py_decimal, py_doc, py_float, py_integer, py_regex, py_str, render_template,
+    shared_module, unique_idents, Bracketed, ModuleText, LINE_LENGTH, SHADOWED_BUILTINS,
 };
 use super::{banner, decimal, events, Digits, Options, OutputPath, RenderError, SCAFFOLD_HEADER};
 
@@ -811,116 +811,6 @@ struct ServiceCx<'a> {
     subscribes: bool,
 }
 
-/// Appends every part to `out`.
-fn push_all(out: &mut String, parts: &[&str]) {
-    for part in parts {
-        out.push_str(part);
-    }
-}
-
-/// The deepest indentation of the items of a [`Bracketed`] statement.
-const MAX_INDENT: usize = 12;
-
-/// `,`, a line break and [`MAX_INDENT`] spaces: what separates the items of a [`Bracketed`]
-/// statement split one per line (sliced to their indentation).
-const ITEM_BREAK: &str = ",\n            ";
-
-/// A statement with one bracketed list that ruff may break (a `def` header, a decorator, a
-/// call), written flat with the offsets of its items, then appended to the module either flat
-/// or already in ruff's layout. The handlers, methods and stubs of a large service are thousands
-/// of such lines over 88 columns: splitting them here, where their items are known, spares the
-/// layout pass ([`layout_module`]) parsing each one again; it keeps the lines it is given.
-#[derive(Default)]
-struct Bracketed {
-    /// The statement, flat, with its indentation.
-    text: String,
-    /// The width of the indentation.
-    indent: usize,
-    /// Where the items start: after the opening bracket.
-    open: usize,
-    /// Where each item starts.
-    items: Vec<usize>,
-    /// Where the closing bracket is.
-    close: usize,
-}
-
-impl Bracketed {
-    /// Starts the statement: `indent`, the `head` parts and the opening bracket.
-    fn open(&mut self, indent: &str, head: &[&str]) {
-        self.text.clear();
-        self.items.clear();
-        self.text.push_str(indent);
-        push_all(&mut self.text, head);
-        self.text.push('(');
-        self.indent = indent.len();
-        self.open = self.text.len();
-    }
-
-    /// Starts an item: the text to write it to.
-    fn item(&mut self) -> &mut String {
-        if !self.items.is_empty() {
-            self.text.push_str(", ");
-        }
-        self.items.push(self.text.len());
-        &mut self.text
-    }
-
-    /// Closes the bracket: the text to write the rest of the statement to.
-    fn close(&mut self) -> &mut String {
-        self.close = self.text.len();
-        self.text.push(')');
-        &mut self.text
-    }
-
-    /// Appends the statement to `out`, without a final line break: flat when it fits, else split
-    /// at its brackets as ruff splits it (its items on one indented line when they fit there, else
-    /// one per line with a trailing comma, which `parameters` always have and call arguments only
-    /// when there are several; an item too long for its line is the layout pass's to split).
-    /// Left flat for the layout pass whenever that is not certain: text that is not ASCII (width
-    /// is not length), that has a backslash or a single quote (the layout pass may requote its
-    /// strings, changing their length), or a first or last line that does not fit.
-    fn push_to(&self, out: &mut String, parameters: bool) {
-        let text = self.text.as_str();
-        let tail = &text[self.close..];
-        // Counted rather than searched: a loop without early exit that the compiler vectorizes.
-        let uncertain = || text.bytes().filter(|&b| b >= 0x80 || b == b'\\' || b == b'\'').count() > 0;
-        let keep_flat = text.len() <= LINE_LENGTH
-            || self.items.is_empty()
-            || self.open > LINE_LENGTH
-            || self.indent + tail.len() > LINE_LENGTH
-            || self.indent + 4 > MAX_INDENT
-            || uncertain();
-        if keep_flat {
-            out.push_str(text);
-            return;
-        }
-        // `,`, a line break and the indentation of the items.
-        let item_break = &ITEM_BREAK[..2 + self.indent + 4];
-        let inner = &text[self.open..self.close];
-        let sole = self.items.len() == 1;
-        out.reserve(text.len() + self.items.len() * item_break.len() + 2 * self.indent + 8);
-        out.push_str(&text[..self.open]);
-        out.push_str(&item_break[1..]);
-        if !(parameters && sole) && self.indent + 4 + inner.len() <= LINE_LENGTH {
-            out.push_str(inner);
-        } else {
-            // The items are separated by `, ` in the flat text.
-            let mut start = self.open;
-            for &next in &self.items[1..] {
-                out.push_str(&text[start..next - 2]);
-                out.push_str(item_break);
-                start = next;
-            }
-            out.push_str(&text[start..self.close]);
-            if parameters || !sole {
-                out.push(',');
-            }
-        }
-        out.push_str(&item_break[1..2 + self.indent]);
-        out.push_str(tail);
-    }
-}
-
 /// The enums a type refers to.
 fn enums_of<'t>(ty: &'t TypeRef, out: &mut BTreeSet<&'t str>) {
     match ty {
@@ -1099,8 +989,7 @@ impl<'a> ServiceCx<'a> {
     }
 
     fn format(&self, origin: &str, source: &str) -> Result<String, RenderError> {
-        let text = layout_module(origin, source, self.ir.python_version)?;
-        Ok(exempt_long_lines(text))
+        layout_file(origin, source, self.ir.python_version)
     }
 
     fn render(&self, template: &str, ctx: Value) -> Result<String, RenderError> {
@@ -1117,21 +1006,29 @@ impl<'a> ServiceCx<'a> {
         for d in &self.domains {
             // Each method after a blank line: its `def` line, then its docstring, or `...` on
             // the `def` line when it has none (as ruff writes stubs).
-            let mut methods = String::with_capacity(160 * d.ops.len());
+            let mut methods = ModuleText::with_capacity(160 * d.ops.len());
             for names in &d.ops {
                 self.signature(&mut imports, names, &mut line);
-                methods.push('\n');
+                methods.line_break();
                 if operation_doc(names.op, &mut doc_text) {
                     line.text.push(':');
                     line.push_to(&mut methods, true);
-                    methods.push_str("\n        ");
-                    push_py_doc(&mut methods, &doc_text);
+                    methods.line_break();
+                    // One line of plain text is a docstring as ruff normalizes it.
+                    let normalized = !doc_text.contains('\n')
+                        && is_plain_code(&doc_text)
+                        && !doc_text.starts_with(' ')
+                        && !doc_text.contains('"');
+                    let out = methods.lines(normalized);
+                    out.push_str("        ");
+                    push_py_doc(out, &doc_text);
                 } else {
                     line.text.push_str(": ...");
                     line.push_to(&mut methods, true);
                 }
-                methods.push('\n');
+                methods.line_break();
             }
+            let methods = methods.into_text();
             let doc = py_doc(&format!(
                 "Operations of the `{}` domain.\n\nImplemented by `controllers.{}.{}`.\n",
                 d.domain.name, d.module, d.controller
@@ -1209,10 +1106,11 @@ impl<'a> ServiceCx<'a> {
         // service has thousands, and the template engine costs more per value it prints than
         // the copying does.
         let mut line = Bracketed::default();
-        let mut handlers = String::with_capacity(640 * rest_ops.len());
+        let mut handlers = ModuleText::with_capacity(640 * rest_ops.len());
         for (names, handler) in rest_ops.into_iter().zip(&handler_names) {
             self.handler(&mut imports, &mut module, d, names, handler, &mut line, &mut handlers)?;
         }
+        let handlers = handlers.into_text();
         let module_doc = py_doc(&format!("REST routes of the `{}` domain.", d.domain.name));
         let publishes = self.domain_publishes(d.domain);
         let broker_doc = if publishes {
@@ -1265,7 +1163,7 @@ impl<'a> ServiceCx<'a> {
         names: &'a OpNames<'a>,
         handler: &str,
         line: &mut Bracketed,
-        out: &mut String,
+        out: &mut ModuleText,
     ) -> Result<(), RenderError> {
         let op = names.op;
         let rest = op.rest.as_ref().ok_or_else(|| bug(format!("operation `{}` has no REST binding", op.name)))?;
@@ -1351,7 +1249,7 @@ impl<'a> ServiceCx<'a> {
             }
         }
         line.close();
-        out.push('\n');
+        out.line_break();
         line.push_to(out, false);
 
         // The parameters.
@@ -1380,7 +1278,7 @@ impl<'a> ServiceCx<'a> {
             None => self.returns(imports, op, returns),
         }
         returns.push(':');
-        out.push('\n');
+        out.line_break();
         line.push_to(out, true);
 
         // The body: the controller call, forwarding every parameter under its Protocol name.
@@ -1395,9 +1293,13 @@ impl<'a> ServiceCx<'a> {
             }
             line.close();
         };
-        // The statements of the body, one per line.
-        let statement = |out: &mut String, parts: &[&str]| {
-            out.push_str("\n        ");
+        // The statements of the body, one per line: final when they fit (the layout pass splits
+        // those that do not).
+        let statement = |out: &mut ModuleText, parts: &[&str]| {
+            out.line_break();
+            let width = 8 + parts.iter().map(|part| part.len()).sum::<usize>();
+            let out = out.lines(width <= LINE_LENGTH && parts.iter().all(|part| is_plain_code(part)));
+            out.push_str("        ");
             push_all(out, parts);
         };
         match (publish, response) {
@@ -1417,17 +1319,17 @@ impl<'a> ServiceCx<'a> {
             }
             (None, Some(response)) => {
                 call(line, "await ");
-                out.push('\n');
+                out.line_break();
                 line.push_to(out, false);
                 statement(out, &["return ", response, "(status_code=", status, ")"]);
             }
             (None, None) => {
                 call(line, "return await ");
-                out.push('\n');
+                out.line_break();
                 line.push_to(out, false);
             }
         }
-        out.push('\n');
+        out.line_break();
         Ok(())
     }
 
@@ -1744,14 +1646,16 @@ impl<'a> ServiceCx<'a> {
         imports.name("generated.protocols", &d.protocol);
         let mut line = Bracketed::default();
         // Each stub after a blank line.
-        let mut methods = String::with_capacity(160 * d.ops.len());
+        let mut methods = ModuleText::with_capacity(160 * d.ops.len());
         for names in &d.ops {
             self.signature(&mut imports, names, &mut line);
             line.text.push(':');
-            methods.push('\n');
+            methods.line_break();
             line.push_to(&mut methods, true);
-            methods.push_str("\n        raise NotImplementedError\n");
+            methods.line_break();
+            methods.final_lines().push_str("        raise NotImplementedError\n");
         }
+        let methods = methods.into_text();
         let module_doc = py_doc(&format!("The business logic of the `{}` domain.", d.domain.name));
         let failures = if d.domain.operations.iter().any(|op| op.rest.is_some()) {
             "Raise `fastapi.HTTPException` for expected failures (e.g. 404)."

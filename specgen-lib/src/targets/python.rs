@@ -45,7 +45,7 @@ mod layout;
 mod module;
 
 use layout::{layout_long_statement, skip_to, ByteSet};
-pub use module::layout_module;
+pub use module::{is_plain_code, layout_file, layout_module, push_all, Bracketed, ModuleText};
 
 /// ruff's default line length.
 pub const LINE_LENGTH: usize = 88;
@@ -256,10 +256,15 @@ pub const NOQA_LONG_LINES: &str = "# ruff: noqa: E501, RUF100";
 
 /// Adds [`NOQA_LONG_LINES`] under the first line when a line is longer than ruff's limit
 /// (bytes, an upper bound of the display width).
-pub fn exempt_long_lines(mut text: String) -> String {
-    if !has_long_line(&text) {
-        return text;
+pub fn exempt_long_lines(text: String) -> String {
+    match has_long_line(&text) {
+        true => exempt(text),
+        false => text,
     }
+}
+
+/// Adds [`NOQA_LONG_LINES`] under the first line of `text`.
+fn exempt(mut text: String) -> String {
     match text.find('\n') {
         Some(end) => {
             text.insert(end + 1, '\n');

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use super::layout::{layout_long_item, layout_long_line, skip_to, ByteSet, Outline, Recorded};
-use super::{assert_same_text, format_python, RenderError, LINE_LENGTH};
+use super::{assert_same_text, exempt, format_python, has_long_line, RenderError, LINE_LENGTH};
 
 #[cfg(test)]
 thread_local! {
@@ -32,6 +32,8 @@ thread_local! {
 ///   re-indented with the statement and stripped of trailing whitespace.
 /// - Comments are kept, and so are blank lines, up to ruff's limits: two in a row at the top
 ///   level, one in a block.
+/// - Lines the writer marked final ([`ModuleText`]) are copied without being scanned; only the
+///   blank lines around and among them follow the rule above.
 ///
 /// Anything else (a long line of a shape not known here, a long line with non-ASCII text, whose
 /// width is not its length, a trailing comment, a line continued by a backslash...) and the whole
@@ -39,17 +41,252 @@ thread_local! {
 /// benchmark corpus never need that (a test checks the example and the fixtures).
 ///
 /// Guard: in debug builds (every test run), the result is compared with ruff's formatting of the
-/// same source, and a difference panics.
+/// same source (without its marks: the final lines are checked like all others), and a
+/// difference panics.
 pub fn layout_module(origin: &str, source: &str, python_version: (u8, u8)) -> Result<String, RenderError> {
-    let Some(text) = Module::lay_out(source) else {
+    Ok(lay_out_checked(origin, source, python_version)?.0)
+}
+
+/// The text of a Python file: [`layout_module`] of `source`, with [`super::NOQA_LONG_LINES`] under its
+/// first line when it has a line longer than [`LINE_LENGTH`] (as [`super::exempt_long_lines`]
+/// adds it), found while laying it out rather than by reading the result again.
+pub fn layout_file(origin: &str, source: &str, python_version: (u8, u8)) -> Result<String, RenderError> {
+    let (text, long_lines) = lay_out_checked(origin, source, python_version)?;
+    Ok(if long_lines { exempt(text) } else { text })
+}
+
+/// `source` laid out, and whether a line of the result is longer than [`LINE_LENGTH`].
+fn lay_out_checked(origin: &str, source: &str, python_version: (u8, u8)) -> Result<(String, bool), RenderError> {
+    let Some((text, long_lines)) = Module::lay_out(source) else {
         #[cfg(test)]
         FORMATTED_BY_RUFF.with(|count| count.set(count.get() + 1));
-        return format_python(origin, source, python_version);
+        let text = format_python(origin, &unmarked(source), python_version)?;
+        let long_lines = has_long_line(&text);
+        return Ok((text, long_lines));
     };
     if cfg!(debug_assertions) {
-        assert_same_text(origin, &text, &format_python(origin, source, python_version)?);
+        assert_same_text(origin, &text, &format_python(origin, &unmarked(source), python_version)?);
+        assert_eq!(long_lines, has_long_line(&text), "{origin}: long lines");
     }
-    Ok(text)
+    Ok((text, long_lines))
+}
+
+/// Marks, at the start of a line, that the lines from there are final (see [`ModuleText`]).
+const FINAL: char = '\x01';
+
+/// Marks, at the start of a line, that the lines from there are to be scanned again.
+const SCANNED: char = '\x02';
+
+/// `source` without the marks of [`ModuleText`]: the module as Python reads it.
+fn unmarked(source: &str) -> Cow<'_, str> {
+    match source.contains([FINAL, SCANNED]) {
+        true => Cow::Owned(source.replace([FINAL, SCANNED], "")),
+        false => Cow::Borrowed(source),
+    }
+}
+
+/// Text for [`layout_file`] (put into a template, or a whole module) in which the writer marks
+/// the lines it guarantees are already final, so that the layout pass copies them whole
+/// without scanning them.
+///
+/// The contract, for every line written after [`ModuleText::final_lines`] (until
+/// [`ModuleText::scanned_lines`]): it is exactly as ruff writes it in the module: its strings in
+/// ruff's quotes, its escapes in ruff's case, spaced as ruff spaces it, its brackets split (or
+/// not) as ruff splits them, a docstring normalized, a comment as ruff writes it, no trailing
+/// whitespace, no tab, carriage return or form feed; it is at most [`LINE_LENGTH`] bytes long
+/// (the layout pass does not look for long lines there); and when it ends with `:` it ends the
+/// header of a `def` or `class` (the statement after it may be a docstring). Blank lines may be
+/// written anywhere: [`ModuleText::line_break`] leaves them to the layout pass, which applies
+/// ruff's rules to them as in the rest of the module. Marks are control characters, which
+/// generated Python never holds raw (string literals and docstrings escape them); one anywhere
+/// else than at the start of a line leaves the module to ruff's formatter. Final lines that
+/// break the contract are copied all the same: the comparison with ruff in debug builds is what
+/// catches that.
+#[derive(Default)]
+pub struct ModuleText {
+    text: String,
+    /// Whether the lines being written are final.
+    final_lines: bool,
+}
+
+impl ModuleText {
+    /// Empty, with room for `capacity` bytes.
+    pub fn with_capacity(capacity: usize) -> ModuleText {
+        ModuleText { text: String::with_capacity(capacity), final_lines: false }
+    }
+
+    /// The text, to write lines to that are final (see the contract above), from the start of a
+    /// line.
+    pub fn final_lines(&mut self) -> &mut String {
+        if !self.final_lines {
+            self.text.push(FINAL);
+            self.final_lines = true;
+        }
+        &mut self.text
+    }
+
+    /// The text, to write lines to that the layout pass scans, from the start of a line.
+    pub fn scanned_lines(&mut self) -> &mut String {
+        if self.final_lines {
+            self.text.push(SCANNED);
+            self.final_lines = false;
+        }
+        &mut self.text
+    }
+
+    /// [`Self::final_lines`] when `is_final`, else [`Self::scanned_lines`].
+    pub fn lines(&mut self, is_final: bool) -> &mut String {
+        match is_final {
+            true => self.final_lines(),
+            false => self.scanned_lines(),
+        }
+    }
+
+    /// Ends the line written last, whatever its kind; at the start of a line, writes a blank
+    /// line, which ends the final lines (see the contract above).
+    pub fn line_break(&mut self) {
+        if self.final_lines && self.text.ends_with('\n') {
+            self.scanned_lines();
+        }
+        self.text.push('\n');
+    }
+
+    /// The text, from and to the start of a line, for a template to put at the start of a line.
+    pub fn into_text(mut self) -> String {
+        debug_assert!(self.text.is_empty() || self.text.ends_with('\n'), "a final line not ended");
+        self.scanned_lines();
+        self.text
+    }
+}
+
+/// Whether `line` can be a final line of a [`ModuleText`] as written (but for its layout, which
+/// the writer knows): printable ASCII (its width is its length), no backslash or single quote
+/// (which ruff's quotes may change), no trailing space. Counted rather than searched: a loop
+/// without early exit that the compiler vectorizes.
+pub fn is_plain_code(line: &str) -> bool {
+    let odd =
+        line.bytes().fold(0u8, |odd, b| odd | u8::from(b.wrapping_sub(b' ') > b'~' - b' ' || b == b'\\' || b == b'\''));
+    odd == 0 && !line.ends_with(' ')
+}
+
+/// Appends every part to `out`.
+pub fn push_all(out: &mut String, parts: &[&str]) {
+    for part in parts {
+        out.push_str(part);
+    }
+}
+
+/// The deepest indentation of the items of a [`Bracketed`] statement.
+const MAX_INDENT: usize = 12;
+
+/// `,`, a line break and [`MAX_INDENT`] spaces: what separates the items of a [`Bracketed`]
+/// statement split one per line (sliced to their indentation).
+const ITEM_BREAK: &str = ",\n            ";
+
+/// A statement with one bracketed list that ruff may break (a `def` header, a decorator, a
+/// call), written flat with the offsets of its items, then appended to a [`ModuleText`] either
+/// flat or already in ruff's layout. The handlers, methods and stubs of a large service are
+/// thousands of such lines over 88 columns: splitting them here, where their items are known,
+/// spares the layout pass ([`layout_module`]) parsing each one again.
+#[derive(Default)]
+pub struct Bracketed {
+    /// The statement, flat, with its indentation.
+    pub text: String,
+    /// The width of the indentation.
+    indent: usize,
+    /// Where the items start: after the opening bracket.
+    open: usize,
+    /// Where each item starts.
+    items: Vec<usize>,
+    /// Where the closing bracket is.
+    close: usize,
+}
+
+impl Bracketed {
+    /// Starts the statement: `indent`, the `head` parts and the opening bracket.
+    pub fn open(&mut self, indent: &str, head: &[&str]) {
+        self.text.clear();
+        self.items.clear();
+        self.text.push_str(indent);
+        push_all(&mut self.text, head);
+        self.text.push('(');
+        self.indent = indent.len();
+        self.open = self.text.len();
+    }
+
+    /// Starts an item: the text to write it to.
+    pub fn item(&mut self) -> &mut String {
+        if !self.items.is_empty() {
+            self.text.push_str(", ");
+        }
+        self.items.push(self.text.len());
+        &mut self.text
+    }
+
+    /// Closes the bracket: the text to write the rest of the statement to.
+    pub fn close(&mut self) -> &mut String {
+        self.close = self.text.len();
+        self.text.push(')');
+        &mut self.text
+    }
+
+    /// Appends the statement to `out`, without a final line break: flat when it fits, else split
+    /// at its brackets as ruff splits it (its items on one indented line when they fit there, else
+    /// one per line with a trailing comma, which `parameters` always have and call arguments only
+    /// when there are several). Final lines for the layout pass to copy when that is certain,
+    /// else lines for it to scan: an item too long for its line is the layout pass's to split,
+    /// and the statement is left flat for it when its text is not ASCII (width is not length),
+    /// has a backslash or a single quote (the layout pass may requote its strings, changing
+    /// their length), or a first or last line that does not fit.
+    pub fn push_to(&self, out: &mut ModuleText, parameters: bool) {
+        let text = self.text.as_str();
+        let tail = &text[self.close..];
+        let plain = is_plain_code(text);
+        if text.len() <= LINE_LENGTH {
+            out.lines(plain).push_str(text);
+            return;
+        }
+        let keep_flat = self.items.is_empty()
+            || self.open > LINE_LENGTH
+            || self.indent + tail.len() > LINE_LENGTH
+            || self.indent + 4 > MAX_INDENT
+            || !plain;
+        if keep_flat {
+            out.scanned_lines().push_str(text);
+            return;
+        }
+        // `,`, a line break and the indentation of the items.
+        let item_break = &ITEM_BREAK[..2 + self.indent + 4];
+        let inner = &text[self.open..self.close];
+        let sole = self.items.len() == 1;
+        let hug = !(parameters && sole) && self.indent + 4 + inner.len() <= LINE_LENGTH;
+        // One item per line: each must fit with its comma (`<`) for the lines to be final. The
+        // items are separated by `, ` in the flat text.
+        let item_fits = |start: usize, end: usize| self.indent + 4 + (end - start) < LINE_LENGTH;
+        let last = self.items[self.items.len() - 1];
+        let fits =
+            hug || (self.items.windows(2).all(|pair| item_fits(pair[0], pair[1] - 2)) && item_fits(last, self.close));
+        let out = out.lines(fits);
+        out.reserve(text.len() + self.items.len() * item_break.len() + 2 * self.indent + 8);
+        out.push_str(&text[..self.open]);
+        out.push_str(&item_break[1..]);
+        if hug {
+            out.push_str(inner);
+        } else {
+            let mut start = self.open;
+            for &next in &self.items[1..] {
+                out.push_str(&text[start..next - 2]);
+                out.push_str(item_break);
+                start = next;
+            }
+            out.push_str(&text[start..self.close]);
+            if parameters || !sole {
+                out.push(',');
+            }
+        }
+        out.push_str(&item_break[1..2 + self.indent]);
+        out.push_str(tail);
+    }
 }
 
 /// The module being laid out.
@@ -60,18 +297,33 @@ struct Module {
     docstring_next: bool,
     /// Blank lines read and not written yet.
     blank_lines: usize,
+    /// Where the lines written since the last final lines start in `out`: they are looked
+    /// through for long lines when the final lines start, or the module ends.
+    scanned_from: usize,
+    /// Whether a line written (before `scanned_from`) is longer than [`LINE_LENGTH`].
+    long_lines: bool,
 }
 
+/// The marks of [`ModuleText`]: a final line ends at the first.
+const MARKS: ByteSet = ByteSet::EMPTY.with(&[FINAL as u8, SCANNED as u8]);
+
 impl Module {
-    /// `source` in ruff's layout; `None` when ruff's formatter must do it.
-    fn lay_out(source: &str) -> Option<String> {
+    /// `source` in ruff's layout, and whether a line of it is longer than [`LINE_LENGTH`];
+    /// `None` when ruff's formatter must do it.
+    fn lay_out(source: &str) -> Option<(String, bool)> {
         let mut module = Module {
             out: String::with_capacity(source.len() + source.len() / 8),
             docstring_next: true,
             blank_lines: 0,
+            scanned_from: 0,
+            long_lines: false,
         };
         let mut lines = Lines { source, next: Some(0), outline: Outline::default() };
         while let Some(start) = lines.next {
+            if source.as_bytes().get(start) == Some(&(FINAL as u8)) {
+                lines.next = module.final_lines(source, start + 1)?;
+                continue;
+            }
             let line = scan(source, start, State::default(), &mut lines.outline)?;
             lines.next = line.next;
             let code = line.text.trim_end();
@@ -80,13 +332,7 @@ impl Module {
                 module.blank_lines += 1;
                 continue;
             }
-            // Ruff keeps at most two blank lines in a row at the top level, one in a block, none
-            // at the start or the end of a module.
-            let kept = module.blank_lines.min(if indent == 0 { 2 } else { 1 });
-            if !module.out.is_empty() {
-                module.out.extend(std::iter::repeat_n('\n', kept));
-            }
-            module.blank_lines = 0;
+            module.blank_lines_before(indent);
             if code[indent..].starts_with('#') {
                 module.comment(code)?;
             } else if line.end == State::default() {
@@ -103,7 +349,45 @@ impl Module {
                 module.bracketed(line, indent, &mut lines)?;
             }
         }
-        Some(module.out)
+        let long_lines = module.long_lines || has_long_line(&module.out[module.scanned_from..]);
+        Some((module.out, long_lines))
+    }
+
+    /// Writes the blank lines read before a line indented by `indent` spaces: ruff keeps at
+    /// most two in a row at the top level, one in a block, none at the start or the end of a
+    /// module.
+    fn blank_lines_before(&mut self, indent: usize) {
+        let kept = self.blank_lines.min(if indent == 0 { 2 } else { 1 });
+        if !self.out.is_empty() {
+            self.out.extend(std::iter::repeat_n('\n', kept));
+        }
+        self.blank_lines = 0;
+    }
+
+    /// Copies the final lines of [`ModuleText`] that start at `from` in `source`, up to the
+    /// mark that ends them (they hold no blank line); where the line after them starts.
+    fn final_lines(&mut self, source: &str, from: usize) -> Option<Option<usize>> {
+        let bytes = source.as_bytes();
+        let end = skip_to(bytes, from, &MARKS);
+        let lines = &source[from..end];
+        // The mark ending them starts a line; a mark that starts more final lines is misplaced.
+        if end < bytes.len() && (bytes[end] != SCANNED as u8 || !(lines.is_empty() || lines.ends_with('\n'))) {
+            return None;
+        }
+        // Blank lines before and after them are laid out as others.
+        let rest = lines.trim_start_matches('\n');
+        self.blank_lines += lines.len() - rest.len();
+        let code = rest.trim_end_matches('\n');
+        if !code.is_empty() {
+            self.long_lines = self.long_lines || has_long_line(&self.out[self.scanned_from..]);
+            self.blank_lines_before(code.len() - code.trim_start_matches(' ').len());
+            self.push_line(code);
+            self.scanned_from = self.out.len();
+            self.docstring_next = code.ends_with(':');
+            // The line break ending the last line is written; those after it are blank lines.
+            self.blank_lines = (rest.len() - code.len()).saturating_sub(1);
+        }
+        Some((end < bytes.len()).then_some(end + 1))
     }
 
     /// A comment on a line of its own, kept: `code` is its indentation and text.
@@ -326,18 +610,18 @@ impl<'s> Lines<'s> {
 
 /// The bytes [`scan`] looks at; it skips the others (names, numbers, operators, spaces). Commas
 /// are for the [`Outline`].
-const SIGNIFICANT: ByteSet = ByteSet::EMPTY.with(b"\n#\\()[]{}\"'\t\r\x0c,");
+const SIGNIFICANT: ByteSet = ByteSet::EMPTY.with(b"\n#\\()[]{}\"'\t\r\x0c,\x01\x02");
 
 /// The bytes the text of a one-line string literal is scanned for: its end, escapes, the other
 /// kind of quote (which may need escaping in other quotes), the end of the line, and what ruff
 /// counts or rewrites otherwise.
-const IN_STRING: ByteSet = ByteSet::EMPTY.with(b"\n\"'\\\t\r\x0c");
+const IN_STRING: ByteSet = ByteSet::EMPTY.with(b"\n\"'\\\t\r\x0c\x01\x02");
 
 /// The bytes the text of a triple-quoted string is scanned for.
-const IN_TRIPLE_QUOTES: ByteSet = ByteSet::EMPTY.with(b"\n\"\\\t\r\x0c");
+const IN_TRIPLE_QUOTES: ByteSet = ByteSet::EMPTY.with(b"\n\"\\\t\r\x0c\x01\x02");
 
-/// A line break.
-const LINE_BREAK: ByteSet = ByteSet::EMPTY.with(b"\n");
+/// What ends a comment: a line break, or a mark of [`ModuleText`] (misplaced there).
+const COMMENT_END: ByteSet = ByteSet::EMPTY.with(b"\n\x01\x02");
 
 /// Where a triple-quoted string ends, as far as one line goes.
 enum TripleQuoted {
@@ -378,11 +662,16 @@ fn scan<'s>(source: &'s str, start: usize, mut state: State, outline: &mut Outli
                 b',' if state.depth == 1 => outline.comma(bytes, i),
                 b'#' => {
                     comment = true;
-                    break 'line skip_to(bytes, i, &LINE_BREAK);
+                    let end = skip_to(bytes, i, &COMMENT_END);
+                    if bytes.get(end).is_some_and(|&b| b != b'\n') {
+                        return None;
+                    }
+                    break 'line end;
                 }
                 // A backslash continuing the line; tabs, form feeds and carriage returns, which
-                // ruff counts (or rewrites) in ways not followed here.
-                b'\\' | b'\t' | b'\r' | b'\x0c' => return None,
+                // ruff counts (or rewrites) in ways not followed here; a misplaced mark of
+                // [`ModuleText`].
+                b'\\' | b'\t' | b'\r' | b'\x0c' | b'\x01' | b'\x02' => return None,
                 b'(' | b'[' | b'{' => {
                     if state.depth == 0 {
                         outline.open(i);
@@ -465,7 +754,7 @@ fn string_end(bytes: &[u8], start: usize) -> Option<(usize, bool)> {
                 plain = false;
                 i += 2;
             }
-            b'\n' | b'\t' | b'\r' | b'\x0c' => return None,
+            b'\n' | b'\t' | b'\r' | b'\x0c' | b'\x01' | b'\x02' => return None,
             // The other kind of quote.
             _ => {
                 plain = false;
@@ -495,7 +784,7 @@ fn triple_quote_end(bytes: &[u8], from: usize) -> Option<TripleQuoted> {
             }
             b'"' if bytes[i..].starts_with(b"\"\"\"") => return Some(TripleQuoted::Closed(i + 3)),
             b'\n' => return Some(TripleQuoted::Open(i)),
-            b'\t' | b'\r' | b'\x0c' => return None,
+            b'\t' | b'\r' | b'\x0c' | b'\x01' | b'\x02' => return None,
             _ => i += 1,
         }
     }
@@ -601,15 +890,16 @@ fn needs_space_before_quotes(text: &str) -> bool {
 mod tests {
     use super::*;
     use crate::targets::python::tests::Rng;
-    use crate::targets::python::{is_keyword, pascal, py_doc, py_str};
+    use crate::targets::python::{exempt_long_lines, is_keyword, pascal, py_doc, py_str};
     use crate::targets::Target;
     use crate::test_support::{example, load};
 
     /// `source` laid out here, checked against ruff's formatting of it; `None` when it is left
     /// to ruff.
     fn laid_out(source: &str) -> Option<String> {
-        let text = Module::lay_out(source)?;
-        assert_same_text("test", &text, &format_python("test", source, (3, 12)).unwrap());
+        let (text, long_lines) = Module::lay_out(source)?;
+        assert_eq!(long_lines, has_long_line(&text));
+        assert_same_text("test", &text, &format_python("test", &unmarked(source), (3, 12)).unwrap());
         Some(text)
     }
 
@@ -730,6 +1020,63 @@ mod tests {
                 format_python("test", source, (3, 12)).unwrap()
             );
         }
+    }
+
+    /// The text of a [`ModuleText`]: `parts` of alternating kinds, the first scanned, their
+    /// lines written one at a time.
+    fn marked(parts: &[&str]) -> String {
+        let mut text = ModuleText::default();
+        for (i, part) in parts.iter().enumerate() {
+            for line in part.split_terminator('\n') {
+                text.lines(i % 2 == 1).push_str(line);
+                text.line_break();
+            }
+        }
+        text.into_text()
+    }
+
+    #[test]
+    fn final_lines_are_copied_with_the_blank_lines_around_them_laid_out() {
+        let long = "x".repeat(90);
+        let sources = [
+            // Blank lines before, among and after final lines follow ruff's rules.
+            marked(&["import a\n\n\n\n", "\n\nx = 1\n\n\n\n\ny = 2\n\n\n", "\n\nz = 3\n"]),
+            // A final `def` header: the statement after it is a docstring.
+            marked(&[
+                "class A:\n",
+                "    async def f(\n        self,\n    ) -> None:\n",
+                "        \"\"\"  Doc.  \"\"\"\n",
+            ]),
+            // A final docstring after a `def` header scanned, and a long line after it.
+            marked(&["def f():\n", "    \"\"\"Doc.\"\"\"\n", &format!("    # {long}\n    return 1\n")]),
+            // Final lines at the end of the module.
+            marked(&["x = 1\n", "\n\n\ny = 2\n\n"]),
+        ];
+        for source in &sources {
+            let text = laid_out(source).unwrap_or_else(|| panic!("left to ruff: {source:?}"));
+            assert!(!text.contains([FINAL, SCANNED]), "{text:?}");
+            assert_eq!(layout_file("test", source, (3, 12)).unwrap(), exempt_long_lines(text));
+        }
+        // Blank lines copied around final lines written whole.
+        let source = "x = 1\n\x01\n\n\ny = 2\n\n\n\x02\nz = 3\n";
+        assert_eq!(laid_out(source).unwrap(), "x = 1\n\n\ny = 2\n\n\nz = 3\n");
+    }
+
+    #[test]
+    fn misplaced_marks_leave_the_module_to_ruff() {
+        let sources = [
+            // A mark within a line, in a string, in a comment, or ending final lines mid-line.
+            "x = f(a,\x01 b)\n".to_string(),
+            "x = \"a\x02b\"\n".to_string(),
+            "# a\x01 b\n".to_string(),
+            "\x01x = 1\x02\ny = 2\n".to_string(),
+            "\x01x = 1\n\x01y = 2\n".to_string(),
+        ];
+        for source in &sources {
+            assert_eq!(Module::lay_out(source), None, "{source:?}");
+        }
+        let source = marked(&["x = 1\n", "y = (\n    1,\n)\n"]);
+        assert_eq!(unmarked(&source), "x = 1\ny = (\n    1,\n)\n");
     }
 
     /// A random module in the shapes the templates write, with names of any length, so that any
