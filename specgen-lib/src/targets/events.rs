@@ -25,7 +25,7 @@ use crate::fileset::{FileKind, FileSet};
 use crate::ir::{Event, Ir};
 use crate::load::InputNames;
 
-use super::python::{exempt_long_lines, layout_module, py_doc, py_str, render_template};
+use super::python::{layout_file, py_doc, py_str, render_template};
 use super::{banner, Options, OutputPath, RenderError};
 
 /// The file name in the shared package.
@@ -63,10 +63,7 @@ pub fn render(ir: &Ir, opts: &Options) -> Result<FileSet, RenderError> {
             publishers,
         },
     )?;
-    files.generated(
-        opts.roots.shared_package.join(FILE),
-        exempt_long_lines(layout_module("events.py.j2", &source, ir.python_version)?),
-    );
+    files.generated(opts.roots.shared_package.join(FILE), layout_file("events.py.j2", &source, ir.python_version)?);
     Ok(files)
 }
 
