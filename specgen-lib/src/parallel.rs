@@ -45,6 +45,21 @@ pub(crate) fn each_in_two<I: Sync, T: Send>(items: &[I], work: impl Fn(&I) -> T 
     done.into_iter().map(|(_, result)| result).collect()
 }
 
+/// `work` over `parts` contiguous parts of `items` of about equal length, on two threads that
+/// take the parts one at a time from a shared queue, as [`each_in_two`] does with items. Unlike
+/// [`in_two`]'s halves, a thread that is done early takes more parts, so that neither waits when
+/// equal parts cost unequally (a new thread's first allocations fault in fresh memory, which the
+/// calling thread may have to spare). Results are in the order of the parts, each with its part.
+pub(crate) fn in_parts<'i, I: Sync, T: Send>(
+    items: &'i [I],
+    parts: usize,
+    work: impl Fn(&'i [I]) -> T + Sync,
+) -> Vec<(&'i [I], T)> {
+    let part_len = items.len().div_ceil(parts.max(1)).max(1);
+    let parts: Vec<&'i [I]> = items.chunks(part_len).collect();
+    each_in_two(&parts, |&part| (part, work(part)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,6 +75,17 @@ mod tests {
         assert_eq!(squares, items.iter().map(|i| i * i).collect::<Vec<_>>());
         assert_eq!(each_in_two(&items[..1], |&i| i + 1), vec![1]);
         assert!(each_in_two(&items[..0], |&i| i).is_empty());
+    }
+
+    #[test]
+    fn in_parts_keeps_the_order() {
+        let items: Vec<u32> = (0..101).collect();
+        let parts = in_parts(&items, 8, |part| part.iter().sum::<u32>());
+        assert_eq!(parts.len(), 8);
+        assert_eq!(parts.iter().flat_map(|(part, _)| part.iter().copied()).collect::<Vec<_>>(), items);
+        assert!(parts.iter().all(|(part, sum)| part.iter().sum::<u32>() == *sum));
+        assert_eq!(in_parts(&items[..3], 8, <[u32]>::len).len(), 3);
+        assert!(in_parts(&items[..0], 8, <[u32]>::len).is_empty());
     }
 
     #[test]

@@ -8,11 +8,12 @@ use std::collections::BTreeMap;
 use crate::diagnostics::{did_you_mean, Diagnostic, FileId, Span};
 use crate::ir::{Access, Consume, DependsCondition, Domain, Ir, Method, Service, ServiceKind};
 use crate::load::{is_snake_identifier, Loaded};
-use crate::parallel::in_two;
+use crate::parallel::in_parts;
 use crate::spec::domain::DomainFile;
 use crate::spec::services::{self as spec, ServiceType};
 use crate::targets::name_map::NameMap;
 
+use super::models;
 use super::rest::lower_domain;
 use super::{Ctx, Parsed};
 
@@ -97,13 +98,14 @@ pub(crate) fn lower(ctx: &mut Ctx, parsed: &Parsed, loaded: &Loaded, ir: &mut Ir
 }
 
 /// Every domain of `parsed`, lowered in order; on two threads from `parallel_operations`
-/// operations on, each half into a [`Ctx::fork`] of its own, merged in domain order: what the
-/// serial pass gives, IR and diagnostics.
+/// operations on, in parts taken from a shared queue as the models are
+/// ([`models::LOWERING_PARTS`]), each part into a [`Ctx::fork`] of its own, merged in domain
+/// order: what the serial pass gives, IR and diagnostics.
 ///
-/// The halves only interact through the enums parameters create (`<Operation><Param>`): the
-/// second half does not see those of the first. That matters only when both halves create an
-/// enum of one name (a reuse or an `E0128` conflict in the serial pass); the second half is
-/// then lowered again, after the first, on `ctx` itself.
+/// The parts only interact through the enums parameters create (`<Operation><Param>`): a part
+/// does not see those of the parts before it. That matters only when a part creates an enum of
+/// a name an earlier part created too (a reuse or an `E0128` conflict in the serial pass); that
+/// part is then lowered again, after the ones before it, on `ctx` itself.
 fn lower_domains(ctx: &mut Ctx, parsed: &Parsed, loaded: &Loaded, ir: &Ir, parallel_operations: usize) -> Vec<Domain> {
     let lower = |ctx: &mut Ctx, domains: &[(String, String, FileId, DomainFile)]| -> Vec<Domain> {
         domains
@@ -116,25 +118,22 @@ fn lower_domains(ctx: &mut Ctx, parsed: &Parsed, loaded: &Loaded, ir: &Ir, paral
         return lower(ctx, &parsed.domains);
     }
     let shared = &*ctx;
-    let mut halves = in_two(&parsed.domains, 2, |half| {
+    let parts = in_parts(&parsed.domains, models::LOWERING_PARTS, |part| {
         let mut fork = shared.fork();
-        let lowered = lower(&mut fork, half);
+        let lowered = lower(&mut fork, part);
         (fork.found(), lowered)
-    })
-    .into_iter();
-    let (first, mut lowered) = halves.next().expect("in_two gives at least one part");
-    ctx.merge(first, 0);
-    // One domain is not split.
-    let Some((second, second_lowered)) = halves.next() else { return lowered };
-    let second_half = &parsed.domains[lowered.len()..];
-    // `ctx` has the enums of the first half now.
-    if second.enums.iter().any(|e| ctx.enum_index.contains_key(&e.name)) {
-        lowered.extend(lower(ctx, second_half));
-    } else {
-        ctx.merge(second, 0);
-        lowered.extend(second_lowered);
+    });
+    let mut domains = Vec::with_capacity(parsed.domains.len());
+    for (part, (found, lowered)) in parts {
+        // `ctx` has the enums of the parts before this one.
+        if found.enums.iter().any(|e| ctx.enum_index.contains_key(&e.name)) {
+            domains.extend(lower(ctx, part));
+        } else {
+            ctx.merge(found, 0);
+            domains.extend(lowered);
+        }
     }
-    lowered
+    domains
 }
 
 /// A service calls (manifest) only services it declares in services.yml (`access` or

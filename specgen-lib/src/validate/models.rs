@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::diagnostics::{did_you_mean, Diagnostic, Span};
 use crate::ir::{Class, Field, Ir, Model, TypeRef};
-use crate::parallel::in_two;
+use crate::parallel::in_parts;
 use crate::spec::models::{FieldDef, FieldSpec, ModelSpec, ModelsFile, TypeExpr};
 use crate::spec::Spanned;
 use crate::targets::name_map::NameMap;
@@ -21,6 +21,10 @@ pub(crate) const INPUT_VARIANTS: [&str; 3] = ["Create", "Update", "Patch"];
 /// (fields cloned into every variant class), which a small project does not have enough of to
 /// pay for a thread.
 pub(crate) const PARALLEL_MODELS: usize = 256;
+
+/// How many parts the two threads of a parallel lowering share: enough that the thread done
+/// first is not left waiting long, few enough that forking and merging stay cheap.
+pub(crate) const LOWERING_PARTS: usize = 8;
 
 /// Checks models.yaml and fills `ir.models` and `ir.classes`; files of `parallel_models` models
 /// or more are lowered on two threads, with the same IR and diagnostics.
@@ -68,42 +72,38 @@ pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir, parallel_mode
         ctx.class_index.reserve(ctx.class_names.len());
         lower_models(ctx, &models, &mut ir.classes, &mut ir.models);
     } else {
-        lower_models_in_two(ctx, &models, ir);
+        lower_models_in_parts(ctx, &models, ir);
     }
     check_required_cycles(ctx, ir, file);
 }
 
-/// Pass 2 over `models` on two threads, each half into a [`Ctx::fork`] of its own, merged in
-/// model order: what the serial pass gives, IR and diagnostics.
+/// Pass 2 over `models` on two threads, in [`LOWERING_PARTS`] parts taken from a shared queue,
+/// each part into a [`Ctx::fork`] of its own, merged in model order: what the serial pass gives,
+/// IR and diagnostics.
 ///
-/// The halves only interact through the enums fields create (`<Model><Field>`): the second half
-/// does not see those of the first. That matters only when both halves create an enum of one
-/// name (a reuse or an `E0128` conflict in the serial pass); the second half is then lowered
-/// again, after the first, on `ctx` itself.
-fn lower_models_in_two(ctx: &mut Ctx, models: &[(&Spanned<String>, &ModelSpec)], ir: &mut Ir) {
+/// The parts only interact through the enums fields create (`<Model><Field>`): a part does not
+/// see those of the parts before it. That matters only when a part creates an enum of a name an
+/// earlier part created too (a reuse or an `E0128` conflict in the serial pass); that part is
+/// then lowered again, after the ones before it, on `ctx` itself.
+fn lower_models_in_parts(ctx: &mut Ctx, models: &[(&Spanned<String>, &ModelSpec)], ir: &mut Ir) {
     let shared = &*ctx;
-    let mut halves = in_two(models, 2, |half| {
+    let parts = in_parts(models, LOWERING_PARTS, |part| {
         let mut fork = shared.fork();
-        let mut classes = Vec::with_capacity(half.iter().map(|(_, model)| 1 + model.variants.len()).sum());
+        let mut classes = Vec::with_capacity(part.iter().map(|(_, model)| 1 + model.variants.len()).sum());
         fork.class_index.reserve(classes.capacity());
-        let mut lowered = Vec::with_capacity(half.len());
-        lower_models(&mut fork, half, &mut classes, &mut lowered);
+        let mut lowered = Vec::with_capacity(part.len());
+        lower_models(&mut fork, part, &mut classes, &mut lowered);
         (fork.found(), classes, lowered)
-    })
-    .into_iter();
-    let (first, classes, lowered) = halves.next().expect("in_two gives two halves");
-    let second_half = &models[lowered.len()..];
-    ctx.merge(first, ir.classes.len());
-    ir.classes.extend(classes);
-    ir.models.extend(lowered);
-    let (second, classes, lowered) = halves.next().expect("in_two gives two halves");
-    // `ctx` has the enums of the first half now.
-    if second.enums.iter().any(|e| ctx.enum_index.contains_key(&e.name)) {
-        lower_models(ctx, second_half, &mut ir.classes, &mut ir.models);
-    } else {
-        ctx.merge(second, ir.classes.len());
-        ir.classes.extend(classes);
-        ir.models.extend(lowered);
+    });
+    for (part, (found, classes, lowered)) in parts {
+        // `ctx` has the enums of the parts before this one.
+        if found.enums.iter().any(|e| ctx.enum_index.contains_key(&e.name)) {
+            lower_models(ctx, part, &mut ir.classes, &mut ir.models);
+        } else {
+            ctx.merge(found, ir.classes.len());
+            ir.classes.extend(classes);
+            ir.models.extend(lowered);
+        }
     }
 }
 
