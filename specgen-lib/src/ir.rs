@@ -6,11 +6,12 @@
 //! [`Ir::events`]. Order is meaningful and deterministic: the user's order where the user wrote
 //! one (models, fields, operations), sorted by name where there is none (services, domains).
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
 use camino::Utf8PathBuf;
+
+use crate::name_map::NameMap;
 
 /// A whole project, resolved.
 #[derive(Debug, Clone, Default)]
@@ -48,8 +49,8 @@ pub struct Lookup(OnceLock<Index>);
 /// Positions by name in [`Ir::classes`] and [`Ir::enums`], for the lengths they were built at.
 #[derive(Debug, Clone, Default)]
 struct Index {
-    classes: HashMap<String, usize>,
-    enums: HashMap<String, usize>,
+    classes: NameMap<String, usize>,
+    enums: NameMap<String, usize>,
     lens: (usize, usize),
 }
 

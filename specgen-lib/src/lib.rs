@@ -20,6 +20,7 @@ pub mod diagnostics;
 pub mod fileset;
 pub mod ir;
 pub mod load;
+mod name_map;
 pub mod output;
 mod parallel;
 pub mod schema;

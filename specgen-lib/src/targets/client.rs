@@ -36,12 +36,12 @@ use crate::fileset::{FileKind, FileSet};
 use crate::ir::{Ir, Method, Operation, ParamSource, Primitive, Service, TypeRef, Value as JsonValue};
 use crate::load::InputNames;
 
-use super::name_map::NameSet;
 use super::python::{
     enum_member_names, escape_ident, is_keyword, is_plain_code, is_sanitized_ident, layout_file, pascal, push_all,
     push_py_str, py_doc, py_float, py_str, render_template, shared_module, Bracketed, ModuleText, SHADOWED_BUILTINS,
 };
 use super::{banner, Options, OutputPath, RenderError};
+use crate::name_map::NameSet;
 
 /// Modules a client or consumer module may import whole (and refer to in annotations, defaults
 /// and base classes). A method called like one of them would shadow it for the annotations of

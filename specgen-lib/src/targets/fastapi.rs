@@ -77,13 +77,13 @@ use crate::ir::{
 use crate::load::InputNames;
 use crate::parallel::each_in_two;
 
-use super::name_map::{NameMap, NameSet};
 use super::python::{
     enum_member_names, escape_ident, escaped_ident, is_keyword, is_plain_code, layout_file, pascal, push_all,
     push_py_doc, push_py_str, py_decimal, py_doc, py_float, py_integer, py_regex, py_str, render_template,
     shared_module, unique_idents, Bracketed, ModuleText, LINE_LENGTH, SHADOWED_BUILTINS,
 };
 use super::{banner, decimal, events, Digits, Options, OutputPath, RenderError, SCAFFOLD_HEADER};
+use crate::name_map::{NameMap, NameSet};
 
 mod event_adapter;
 

@@ -43,7 +43,7 @@ use serde_json::Value;
 use crate::ir::{Class, Constraints, Enum, Field, Ir, Number, Primitive, TypeRef};
 
 use super::json::JsonWriter;
-use super::name_map::NameMap;
+use crate::name_map::NameMap;
 
 /// The pattern on the string branch of a decimal: optional sign, digits with an optional point
 /// (or a point and digits), optional exponent. Covers `str(Decimal)` of every finite decimal.

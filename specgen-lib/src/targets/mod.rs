@@ -23,7 +23,6 @@ pub mod fastapi;
 pub mod graph;
 pub mod json;
 pub mod jsonschema;
-pub(crate) mod name_map;
 pub mod openapi;
 pub mod pydantic;
 pub mod python;

@@ -43,8 +43,8 @@ use crate::load::InputNames;
 
 use super::json::JsonWriter;
 use super::jsonschema::{self, Definition, Definitions, Dialect, Schemas};
-use super::name_map::NameMap;
 use super::{decimal, Digits, Options, OutputPath, RenderError};
+use crate::name_map::NameMap;
 
 /// `info.version` of every document.
 pub const VERSION: &str = "0.1.0";

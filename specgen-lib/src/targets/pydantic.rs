@@ -51,7 +51,6 @@ use crate::ir::{Class, Constraints, Enum, Field, Ir, Number, Primitive, TypeRef,
 use crate::load::InputNames;
 use crate::parallel::in_two;
 
-use super::name_map::{NameMap, NameSet};
 use super::python::{
     assert_same_text, enum_member_names, escape_ident, format_python, is_keyword, is_plain_enum_member,
     is_sanitized_ident, push_py_str, py_decimal, py_float, py_integer, py_regex, py_str, render_template, unique_names,
@@ -59,6 +58,7 @@ use super::python::{
     SHADOWED_BUILTINS,
 };
 use super::{banner, Options, OutputPath, RenderError};
+use crate::name_map::{NameMap, NameSet};
 
 /// The template of `schemas.py`.
 const TEMPLATE: &str = "schemas.py.j2";

@@ -36,9 +36,9 @@ use minijinja::value::ValueKind;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use ruff_python_formatter::{format_module_source, PyFormatOptions};
 
-use super::name_map::NameMap;
 use super::{Options, RenderError};
 use crate::ir::Number;
+use crate::name_map::NameMap;
 use crate::parallel::in_two;
 
 mod layout;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::targets::name_map::NameMap;
+use crate::name_map::NameMap;
 
 /// Finds cycles in a directed graph given as node → successors (sorted map, so the result is
 /// deterministic). One depth-first search with white/grey/black colouring: linear in nodes plus

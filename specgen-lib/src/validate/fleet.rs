@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use crate::diagnostics::{did_you_mean, Diagnostic, FileId, Span};
 use crate::ir::{Access, Consume, DependsCondition, Domain, Ir, Method, Service, ServiceKind};
 use crate::load::{is_snake_identifier, Loaded};
+use crate::name_map::NameMap;
 use crate::parallel::in_parts;
 use crate::spec::domain::DomainFile;
 use crate::spec::services::{self as spec, ServiceType};
-use crate::targets::name_map::NameMap;
 
 use super::models;
 use super::rest::lower_domain;

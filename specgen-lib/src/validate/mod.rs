@@ -12,6 +12,7 @@ use std::sync::Arc;
 use crate::diagnostics::{Diagnostic, Diagnostics, FileId, SourceFile, Sources};
 use crate::ir::{Enum, Ir};
 use crate::load::{Loaded, SpecKind};
+use crate::name_map::{NameMap, NameSet};
 use crate::parallel::each_in_two;
 use crate::spec::config::ConfigFile;
 use crate::spec::domain::DomainFile;
@@ -19,7 +20,6 @@ use crate::spec::events::EventsFile;
 use crate::spec::manifest::ManifestFile;
 use crate::spec::models::ModelsFile;
 use crate::spec::services::ServicesFile;
-use crate::targets::name_map::{NameMap, NameSet};
 use crate::targets::Options;
 use crate::yaml;
 
@@ -109,7 +109,7 @@ fn finish(sources: &Sources, diags: Vec<Diagnostic>) -> Result<Vec<Diagnostic>, 
 /// State shared by the checks: where to report, and what is known so far.
 ///
 /// Its tables are keyed by names from the project's own spec files, so they use the targets'
-/// [`NameHasher`](crate::targets::name_map::NameHasher) instead of std's SipHash: thousands of
+/// [`NameHasher`](crate::name_map::NameHasher) instead of std's SipHash: thousands of
 /// classes and enums are hashed and looked up while lowering a large project.
 pub(crate) struct Ctx<'a> {
     pub sources: &'a Sources,

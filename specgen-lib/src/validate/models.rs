@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use crate::diagnostics::{did_you_mean, Diagnostic, Span};
 use crate::ir::{Class, Field, Ir, Model, TypeRef};
+use crate::name_map::NameMap;
 use crate::parallel::in_parts;
 use crate::spec::models::{FieldDef, FieldSpec, ModelSpec, ModelsFile, TypeExpr};
 use crate::spec::Spanned;
-use crate::targets::name_map::NameMap;
 
 use super::types::Owner;
 use super::values::RawConstraints;

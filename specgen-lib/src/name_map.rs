@@ -1,9 +1,10 @@
-//! The hash tables targets keep their names in (classes, enums, fields, parameters).
+//! The hash tables names are kept in (classes, enums, fields, parameters): by validation, by the
+//! IR's name index and by the targets.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// A hasher for the name tables of the targets: class, enum and field names, short strings
+/// A hasher for the name tables: class, enum and field names, short strings
 /// looked up for every field, for which std's SipHash (made to resist flooding by an adversary)
 /// costs more than the rest of the lookup. The names come from the project's own spec files.
 #[derive(Debug, Default, Clone, Copy)]
