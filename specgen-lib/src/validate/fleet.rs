@@ -9,13 +9,11 @@ use crate::diagnostics::{did_you_mean, Diagnostic, FileId, Span};
 use crate::ir::{Access, Consume, DependsCondition, Domain, Ir, Method, Service, ServiceKind};
 use crate::load::{is_snake_identifier, Loaded};
 use crate::name_map::NameMap;
-use crate::parallel::in_parts;
 use crate::spec::domain::DomainFile;
 use crate::spec::services::{self as spec, ServiceType};
 
-use super::models;
 use super::rest::lower_domain;
-use super::{Ctx, Parsed};
+use super::{lower_in_parts, Ctx, Parsed};
 
 /// Infrastructure every fleet may depend on without declaring it.
 pub const BUILTIN_INFRASTRUCTURE: [&str; 2] = ["postgres", "redis"];
@@ -97,17 +95,10 @@ pub(crate) fn lower(ctx: &mut Ctx, parsed: &Parsed, loaded: &Loaded, ir: &mut Ir
     check_orphan_subscriptions(ctx, parsed, ir);
 }
 
-/// Every domain of `parsed`, lowered in order; on two threads from `parallel_operations`
-/// operations on, in parts taken from a shared queue as the models are
-/// ([`models::LOWERING_PARTS`]), each part into a [`Ctx::fork`] of its own, merged in domain
-/// order: what the serial pass gives, IR and diagnostics.
-///
-/// The parts only interact through the enums parameters create (`<Operation><Param>`): a part
-/// does not see those of the parts before it. That matters only when a part creates an enum of
-/// a name an earlier part created too (a reuse or an `E0128` conflict in the serial pass); that
-/// part is then lowered again, after the ones before it, on `ctx` itself.
+/// Every domain of `parsed`, lowered in order; on two threads ([`lower_in_parts`]) from
+/// `parallel_operations` operations on: what the serial pass gives, IR and diagnostics.
 fn lower_domains(ctx: &mut Ctx, parsed: &Parsed, loaded: &Loaded, ir: &Ir, parallel_operations: usize) -> Vec<Domain> {
-    let lower = |ctx: &mut Ctx, domains: &[(String, String, FileId, DomainFile)]| -> Vec<Domain> {
+    let lower = |ctx: &mut Ctx<'_>, domains: &[(String, String, FileId, DomainFile)]| -> Vec<Domain> {
         domains
             .iter()
             .map(|(_, domain, id, spec)| lower_domain(ctx, ir, domain, &loaded.sources.get(*id).path, spec))
@@ -117,22 +108,11 @@ fn lower_domains(ctx: &mut Ctx, parsed: &Parsed, loaded: &Loaded, ir: &Ir, paral
     if operations < parallel_operations.max(1) {
         return lower(ctx, &parsed.domains);
     }
-    let shared = &*ctx;
-    let parts = in_parts(&parsed.domains, models::LOWERING_PARTS, |part| {
-        let mut fork = shared.fork();
-        let lowered = lower(&mut fork, part);
-        (fork.found(), lowered)
-    });
     let mut domains = Vec::with_capacity(parsed.domains.len());
-    for (part, (found, lowered)) in parts {
-        // `ctx` has the enums of the parts before this one.
-        if found.enums.iter().any(|e| ctx.enum_index.contains_key(&e.name)) {
-            domains.extend(lower(ctx, part));
-        } else {
-            ctx.merge(found, 0);
-            domains.extend(lowered);
-        }
-    }
+    lower_in_parts(ctx, &parsed.domains, lower, |ctx, found, lowered| {
+        ctx.merge(found, 0);
+        domains.extend(lowered);
+    });
     domains
 }
 

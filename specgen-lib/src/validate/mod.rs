@@ -13,7 +13,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics, FileId, SourceFile, Sources};
 use crate::ir::{Enum, Ir};
 use crate::load::{Loaded, SpecKind};
 use crate::name_map::{NameMap, NameSet};
-use crate::parallel::each_in_two;
+use crate::parallel::{each_in_two, in_parts};
 use crate::spec::config::ConfigFile;
 use crate::spec::domain::DomainFile;
 use crate::spec::events::EventsFile;
@@ -141,6 +141,43 @@ pub(crate) struct Found {
     pub enums: Vec<Enum>,
     class_index: NameMap<String, usize>,
     regexes: NameMap<String, Result<fancy_regex::Regex, String>>,
+}
+
+/// How many parts the two threads of a parallel lowering share ([`lower_in_parts`]): enough
+/// that the thread done first is not left waiting long, few enough that forking and merging
+/// stay cheap.
+const LOWERING_PARTS: usize = 8;
+
+/// `lower` over `items` on two threads, in [`LOWERING_PARTS`] parts taken from a shared queue,
+/// each part into a [`Ctx::fork`] of its own; `append` takes, in item order, each part's result
+/// with what its fork found (to merge into `ctx`). The outcome is the serial pass's, IR and
+/// diagnostics.
+///
+/// Parts only interact through the enums they create (`<Model><Field>`, `<Operation><Param>`):
+/// a part does not see those of the parts before it. That matters only when a part creates an
+/// enum of a name an earlier part created too (a reuse or an `E0128` conflict in the serial
+/// pass); that part is then lowered again, after the ones before it are merged, on a fork that
+/// sees their enums.
+fn lower_in_parts<'i, I: Sync, T: Send>(
+    ctx: &mut Ctx<'_>,
+    items: &'i [I],
+    lower: impl Fn(&mut Ctx<'_>, &'i [I]) -> T + Sync,
+    mut append: impl FnMut(&mut Ctx<'_>, Found, T),
+) {
+    let on_fork = |parent: &Ctx<'_>, part: &'i [I]| {
+        let mut fork = parent.fork();
+        let lowered = lower(&mut fork, part);
+        (fork.found(), lowered)
+    };
+    let shared = &*ctx;
+    for (part, (found, lowered)) in in_parts(items, LOWERING_PARTS, |part| on_fork(shared, part)) {
+        // `ctx` has the enums of the parts before this one.
+        let (found, lowered) = match found.enums.iter().any(|e| ctx.enum_index.contains_key(&e.name)) {
+            true => on_fork(ctx, part),
+            false => (found, lowered),
+        };
+        append(ctx, found, lowered);
+    }
 }
 
 impl<'a> Ctx<'a> {

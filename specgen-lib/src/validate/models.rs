@@ -6,13 +6,12 @@ use std::sync::Arc;
 use crate::diagnostics::{did_you_mean, Diagnostic, Span};
 use crate::ir::{Class, Field, Ir, Model, TypeRef};
 use crate::name_map::NameMap;
-use crate::parallel::in_parts;
 use crate::spec::models::{FieldDef, FieldSpec, ModelSpec, ModelsFile, TypeExpr};
 use crate::spec::Spanned;
 
 use super::types::Owner;
 use super::values::RawConstraints;
-use super::{is_identifier, is_pascal, Ctx};
+use super::{is_identifier, is_pascal, lower_in_parts, Ctx};
 
 /// Variants whose classes drop readonly fields: they describe what a client sends.
 pub(crate) const INPUT_VARIANTS: [&str; 3] = ["Create", "Update", "Patch"];
@@ -21,10 +20,6 @@ pub(crate) const INPUT_VARIANTS: [&str; 3] = ["Create", "Update", "Patch"];
 /// (fields cloned into every variant class), which a small project does not have enough of to
 /// pay for a thread.
 pub(crate) const PARALLEL_MODELS: usize = 256;
-
-/// How many parts the two threads of a parallel lowering share: enough that the thread done
-/// first is not left waiting long, few enough that forking and merging stay cheap.
-pub(crate) const LOWERING_PARTS: usize = 8;
 
 /// Checks models.yaml and fills `ir.models` and `ir.classes`; files of `parallel_models` models
 /// or more are lowered on two threads, with the same IR and diagnostics.
@@ -77,34 +72,21 @@ pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir, parallel_mode
     check_required_cycles(ctx, ir, file);
 }
 
-/// Pass 2 over `models` on two threads, in [`LOWERING_PARTS`] parts taken from a shared queue,
-/// each part into a [`Ctx::fork`] of its own, merged in model order: what the serial pass gives,
-/// IR and diagnostics.
-///
-/// The parts only interact through the enums fields create (`<Model><Field>`): a part does not
-/// see those of the parts before it. That matters only when a part creates an enum of a name an
-/// earlier part created too (a reuse or an `E0128` conflict in the serial pass); that part is
-/// then lowered again, after the ones before it, on `ctx` itself.
+/// Pass 2 over `models` on two threads ([`lower_in_parts`]): what the serial pass gives, IR and
+/// diagnostics.
 fn lower_models_in_parts(ctx: &mut Ctx, models: &[(&Spanned<String>, &ModelSpec)], ir: &mut Ir) {
-    let shared = &*ctx;
-    let parts = in_parts(models, LOWERING_PARTS, |part| {
-        let mut fork = shared.fork();
+    let lower = |fork: &mut Ctx<'_>, part: &[(&Spanned<String>, &ModelSpec)]| {
         let mut classes = Vec::with_capacity(part.iter().map(|(_, model)| 1 + model.variants.len()).sum());
         fork.class_index.reserve(classes.capacity());
         let mut lowered = Vec::with_capacity(part.len());
-        lower_models(&mut fork, part, &mut classes, &mut lowered);
-        (fork.found(), classes, lowered)
+        lower_models(fork, part, &mut classes, &mut lowered);
+        (classes, lowered)
+    };
+    lower_in_parts(ctx, models, lower, |ctx, found, (classes, lowered)| {
+        ctx.merge(found, ir.classes.len());
+        ir.classes.extend(classes);
+        ir.models.extend(lowered);
     });
-    for (part, (found, classes, lowered)) in parts {
-        // `ctx` has the enums of the parts before this one.
-        if found.enums.iter().any(|e| ctx.enum_index.contains_key(&e.name)) {
-            lower_models(ctx, part, &mut ir.classes, &mut ir.models);
-        } else {
-            ctx.merge(found, ir.classes.len());
-            ir.classes.extend(classes);
-            ir.models.extend(lowered);
-        }
-    }
 }
 
 /// Lowers the fields of `models` and appends their classes (the base class, then one per
