@@ -338,6 +338,26 @@ fn split_top<'s>(source: &'s str, separator: &str) -> Option<Vec<&'s str>> {
 /// outside strings (a comment).
 fn for_each_top_level(source: &str, wanted: &ByteSet, mut f: impl FnMut(usize)) -> Option<()> {
     let bytes = source.as_bytes();
+    scan_top_level(bytes, wanted, |i| {
+        f(i);
+        match bytes[i] {
+            b'(' | b'[' | b'{' => {
+                let close = pair_end(bytes, i)?;
+                f(close);
+                Some(close)
+            }
+            _ => Some(i),
+        }
+    })
+}
+
+/// The scan under [`for_each_top_level`]: calls `visit` with the offset of every byte of `bytes`
+/// in `wanted` (a superset of [`STRUCTURE`]) outside string literals and brackets, opening
+/// brackets of the outermost pairs included; `visit` returns the offset of the last byte it
+/// took (the closing bracket of a pair), and the scan goes on after it. `None` when a string
+/// does not end, a `#` (a comment) or a closing bracket without its opening one appears, or
+/// `visit` returns `None`.
+fn scan_top_level(bytes: &[u8], wanted: &ByteSet, mut visit: impl FnMut(usize) -> Option<usize>) -> Option<()> {
     let mut i = 0;
     loop {
         i = skip_to(bytes, i, wanted);
@@ -348,12 +368,7 @@ fn for_each_top_level(source: &str, wanted: &ByteSet, mut f: impl FnMut(usize)) 
                 continue;
             }
             b'#' | b')' | b']' | b'}' => return None,
-            b'(' | b'[' | b'{' => {
-                f(i);
-                i = pair_end(bytes, i)?;
-                f(i);
-            }
-            _ => f(i),
+            _ => i = visit(i)?,
         }
         i += 1;
     }
@@ -540,33 +555,23 @@ impl<'o> Skeleton<'o> {
         let bytes = text.as_bytes();
         let mut skeleton = Skeleton { first: None, last: None, spaces: Some((false, false)), recorded: None };
         let (mut spaced, mut union) = (false, false);
-        let mut i = 0;
-        loop {
-            i = skip_to(bytes, i, &STRUCTURE_SPACE);
-            let Some(&byte) = bytes.get(i) else { break };
-            match byte {
-                b'"' | b'\'' => {
-                    i = string_literal_end(bytes, i)?;
-                    continue;
+        scan_top_level(bytes, &STRUCTURE_SPACE, |i| match bytes[i] {
+            b'(' | b'[' | b'{' => {
+                let (close, commas) = pair_inside(bytes, i)?;
+                let pair = Pair { open: i, close, commas: Cow::Owned(commas) };
+                match skeleton.first {
+                    None => skeleton.first = Some(pair),
+                    Some(_) => skeleton.last = Some(pair),
                 }
-                b'#' | b')' | b']' | b'}' => return None,
-                b'(' | b'[' | b'{' => {
-                    let (close, commas) = pair_inside(bytes, i)?;
-                    let pair = Pair { open: i, close, commas: Cow::Owned(commas) };
-                    match skeleton.first {
-                        None => skeleton.first = Some(pair),
-                        Some(_) => skeleton.last = Some(pair),
-                    }
-                    i = close;
-                }
-                // A space.
-                _ => {
-                    spaced = true;
-                    union |= bytes[i..].starts_with(b" | ");
-                }
+                Some(close)
             }
-            i += 1;
-        }
+            // A space.
+            _ => {
+                spaced = true;
+                union |= bytes[i..].starts_with(b" | ");
+                Some(i)
+            }
+        })?;
         skeleton.spaces = Some((spaced, union));
         Some(skeleton)
     }
