@@ -641,23 +641,9 @@ fn method<'a>(scope: &mut Scope<'a>, name: &str, op: &'a Operation) -> Result<Me
         param_starts,
         arg_starts,
         returns,
-        doc: operation_doc(op, &idents).map(|d| doc_literal(&d)),
+        doc: operation_doc(op, &idents).map(|d| py_doc(&d)),
         body,
     })
-}
-
-/// [`py_doc`] of `text`, without its per-character work when there is nothing to escape:
-/// printable ASCII and line breaks, no `"` or `\\` (what nearly every docstring holds).
-fn doc_literal(text: &str) -> String {
-    if text.bytes().all(|b| b == b'\n' || ((0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')) {
-        let mut literal = String::with_capacity(text.len() + 6);
-        literal.push_str("\"\"\"");
-        literal.push_str(text);
-        literal.push_str("\"\"\"");
-        literal
-    } else {
-        py_doc(text)
-    }
 }
 
 /// `_BookSummaryList`: the module-level `TypeAdapter(list[BookSummary])`.

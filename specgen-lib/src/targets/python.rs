@@ -555,8 +555,8 @@ impl PyWriter {
     /// function whose header was written last.
     pub fn docstring(&mut self, text: &str) {
         // Printable ASCII without `"` or `\\` (nearly every docstring) is checked byte by byte.
-        let printable_ascii = text.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
-        let plain = (printable_ascii || (!text.contains(['"', '\\']) && !text.chars().any(needs_escape)))
+        let plain = (text.bytes().all(is_plain_ascii)
+            || (!text.contains(['"', '\\']) && !text.chars().any(needs_escape)))
             && text.trim() == text;
         if plain {
             self.long_lines |= "    \"\"\"\"\"\"".len() + text.len() > LINE_LENGTH;
