@@ -19,6 +19,8 @@ pub struct Project {
     /// Warnings found while validating (errors stop [`Project::load`]); their spans point into
     /// `warnings.sources`.
     pub warnings: Diagnostics,
+    /// Validation's spec structs and tables, freed with the project (see `Retained`).
+    _retained: validate::Retained,
 }
 
 impl Project {
@@ -26,8 +28,15 @@ impl Project {
     pub fn load(input: &Input) -> Result<Project, Diagnostics> {
         let loaded = load::load(input)?;
         let validated = validate::validate(&loaded)?;
-        let warnings = Diagnostics { sources: loaded.sources.clone(), items: validated.warnings };
-        Ok(Project { ir: validated.ir, names: loaded.names, options: validated.options, warnings })
+        // Moved, not cloned: the sources are every spec file's text.
+        let warnings = Diagnostics { sources: loaded.sources, items: validated.warnings };
+        Ok(Project {
+            ir: validated.ir,
+            names: loaded.names,
+            options: validated.options,
+            warnings,
+            _retained: validated.retained,
+        })
     }
 
     /// Renders every enabled target in memory. Nothing touches the disk.

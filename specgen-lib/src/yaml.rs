@@ -190,6 +190,76 @@ pub fn parse(file: FileId, text: &str) -> Result<Document<'_>, Diagnostic> {
     }
 }
 
+/// Where `text` can be cut in two to be read on two threads ([`parse_head`] before the cut,
+/// [`parse_entries`] from it), near its middle: `text` must be a root map with only `key`,
+/// holding a block map (models.yaml's `models:`), and the cut is the start of the line of one
+/// of that map's keys. `None` for any other shape, and when no key follows the middle.
+///
+/// Only the layout of lines is looked at: whatever else is wrong (or outside the fast path)
+/// makes one of the halves fail, and the caller then reads the file whole.
+pub(crate) fn split_point(text: &str, key: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let line_end = |at: usize| bytes[at..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |i| at + i);
+    let content = |start: usize, end: usize| {
+        let line = &text[start..end];
+        let body = line.trim_start_matches(' ');
+        (!body.is_empty() && !body.starts_with('#')).then_some((line.len() - body.len(), body))
+    };
+    // The first content line: `key:` in column 0, nothing after it but a comment.
+    let mut at = 0;
+    let mut entry_indent = None;
+    while at < bytes.len() {
+        let end = line_end(at);
+        if let Some((indent, body)) = content(at, end) {
+            match entry_indent {
+                None => {
+                    let after = body.strip_prefix(key)?.strip_prefix(':')?.trim_start_matches(' ');
+                    if indent != 0 || !(after.is_empty() || after.starts_with('#')) {
+                        return None;
+                    }
+                    entry_indent = Some(0);
+                }
+                // The first entry of the inner map gives its indentation.
+                Some(_) => {
+                    if indent == 0 || body.starts_with('-') {
+                        return None;
+                    }
+                    entry_indent = Some(indent);
+                    break;
+                }
+            }
+        }
+        at = end + 1;
+    }
+    let indent = entry_indent.filter(|&indent| indent > 0)?;
+    // The first line after the middle holding a key at that indentation.
+    let mut line = bytes[bytes.len() / 2..].iter().position(|&b| b == b'\n').map(|i| bytes.len() / 2 + i + 1)?;
+    line = line.max(line_end(at) + 1);
+    while line < bytes.len() {
+        let end = line_end(line);
+        if let Some((found, body)) = content(line, end) {
+            if found == indent && !body.starts_with('-') {
+                return Some(line);
+            }
+        }
+        line = end + 1;
+    }
+    None
+}
+
+/// The part of a file before a [`split_point`] (a whole document itself), on the fast path
+/// only: `None` when that path does not take it.
+pub(crate) fn parse_head(file: FileId, text: &str) -> Option<Document<'_>> {
+    fast::parse(file, text)
+}
+
+/// The part of a file from a [`split_point`] on: the entries of the map the split is in, as a
+/// document whose root is a map of them, with the spans of the whole file. Fast path only:
+/// `None` when it does not take them.
+pub(crate) fn parse_entries(file: FileId, text: &str, start: usize) -> Option<Document<'_>> {
+    fast::parse_map_entries(file, text, start)
+}
+
 /// The bounds on one file (smaller ones in tests).
 #[derive(Debug, Clone, Copy)]
 struct Limits {

@@ -41,6 +41,22 @@ pub struct Validated {
     pub options: Options,
     /// Warnings (never errors).
     pub warnings: Vec<Diagnostic>,
+    /// What validation built on the way that the IR does not need.
+    pub(crate) retained: Retained,
+}
+
+/// The spec structs and name tables that validation built and the IR does not need, kept as
+/// long as whatever holds them instead of being freed when validation ends. They are tens of
+/// thousands of small allocations: freeing them costs ~6 ms on a 1,000-model project, which a
+/// process that exits after generating (the CLI) never has to spend, and which would otherwise
+/// compete with rendering for the cores.
+#[derive(Clone)]
+pub(crate) struct Retained(#[allow(dead_code)] Arc<dyn std::any::Any + Send + Sync>);
+
+impl std::fmt::Debug for Retained {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Retained(..)")
+    }
 }
 
 /// Validates loaded specs and lowers them to the IR.
@@ -72,16 +88,8 @@ fn validate_with(
     ir.enums = std::mem::take(&mut ctx.enums);
     ir.reindex();
     let Ctx { diags, class_names, class_index, enum_index, regexes, .. } = ctx;
-    drop_elsewhere((parsed, class_names, class_index, enum_index, regexes));
-    finish(&loaded.sources, diags).map(|warnings| Validated { ir, options, warnings })
-}
-
-/// Frees the spec structs and the name tables on another thread: they are tens of thousands of
-/// small allocations (~10 ms on a 1,000-model project) that nothing waits for, while the caller
-/// goes on rendering.
-fn drop_elsewhere<T: Send + 'static>(garbage: T) {
-    // If no thread can be started, the closure (and `garbage` with it) is dropped here instead.
-    let _ = std::thread::Builder::new().name("specgen-drop".into()).spawn(move || drop(garbage));
+    let retained = Retained(Arc::new((parsed, class_names, class_index, enum_index, regexes)));
+    finish(&loaded.sources, diags).map(|warnings| Validated { ir, options, warnings, retained })
 }
 
 /// Reads only specgen.toml of `loaded` (which must contain nothing else) into [`Options`].
@@ -226,7 +234,8 @@ impl<'a> Ctx<'a> {
             self.enum_index.insert(e.name.clone(), self.enums.len());
             self.enums.push(e);
         }
-        if self.class_index.is_empty() && class_offset == 0 {
+        // The first part's index is taken whole, unless this one was already sized for all.
+        if self.class_index.is_empty() && class_offset == 0 && self.class_index.capacity() < found.class_index.len() {
             self.class_index = found.class_index;
         } else {
             self.class_index.reserve(found.class_index.len());
@@ -293,7 +302,7 @@ fn parse_all(loaded: &Loaded) -> Result<Parsed, Diagnostics> {
     let mut parsed =
         Parsed { config: None, services: None, models: None, events: None, domains: Vec::new(), manifests: Vec::new() };
     let mut diags = Vec::new();
-    for (id, (spec, file_diags)) in parse_files(&loaded.sources, PARALLEL_BYTES) {
+    for (id, (spec, file_diags)) in parse_files(&loaded.sources, PARALLEL_BYTES, SPLIT_BYTES) {
         diags.extend(file_diags);
         match spec {
             None => {}
@@ -334,22 +343,128 @@ type FileOutcome = (Option<ParsedFile>, Vec<Diagnostic>);
 /// saves).
 const PARALLEL_BYTES: usize = 256 * 1024;
 
+/// From this size on, models.yaml is read in two halves on the two threads ([`Job`]): it is
+/// the largest file of a large project, and one thread reading it whole while the other has
+/// finished every other file was most of the parse phase.
+const SPLIT_BYTES: usize = 128 * 1024;
+
 /// Every file parsed (its struct, or none when it failed) with its diagnostics, in file order.
 ///
 /// Parsing is most of validation's time on large projects and files are independent, so inputs
-/// of `parallel_bytes` or more are parsed on two threads, largest file first (one big
-/// models.yaml and many domain files then keep both busy).
-fn parse_files(sources: &Sources, parallel_bytes: usize) -> Vec<(FileId, FileOutcome)> {
-    let mut files: Vec<(FileId, &SourceFile)> = sources.iter().collect();
+/// of `parallel_bytes` or more are parsed on two threads, largest job first (the halves of a
+/// models.yaml of `split_bytes` or more, then many domain files, keep both busy).
+fn parse_files(sources: &Sources, parallel_bytes: usize, split_bytes: usize) -> Vec<(FileId, FileOutcome)> {
+    let files: Vec<(FileId, &SourceFile)> = sources.iter().collect();
     let total: usize = files.iter().map(|(_, f)| f.text.len()).sum();
     if total < parallel_bytes {
         return files.into_iter().map(|(id, file)| (id, parse_file(id, file))).collect();
     }
-    files.sort_by_key(|(id, f)| (std::cmp::Reverse(f.text.len()), *id));
-    let parsed = each_in_two(&files, |&(id, file)| parse_file(id, file));
-    let mut results: Vec<(FileId, FileOutcome)> = files.iter().map(|(id, _)| *id).zip(parsed).collect();
+    let mut jobs = Vec::with_capacity(files.len() + 1);
+    for (id, file) in files {
+        let splits = file.text.len() >= split_bytes && crate::load::classify(&file.path) == Ok(SpecKind::Models);
+        match splits.then(|| yaml::split_point(&file.text, "models")).flatten() {
+            Some(at) => jobs.extend([Job::ModelsHead(id, file, at), Job::ModelsTail(id, file, at)]),
+            None => jobs.push(Job::Whole(id, file)),
+        }
+    }
+    jobs.sort_by_key(|job| (std::cmp::Reverse(job.len()), job.id()));
+    let done = each_in_two(&jobs, Job::run);
+    let mut results = Vec::with_capacity(jobs.len());
+    let mut heads = Vec::new();
+    let mut tails = Vec::new();
+    for (job, outcome) in jobs.iter().zip(done) {
+        match outcome {
+            JobOutcome::Whole(outcome) => results.push((job.id(), outcome)),
+            JobOutcome::ModelsHead(head) => heads.push((job, head)),
+            JobOutcome::ModelsTail(tail) => tails.push((job.id(), tail)),
+        }
+    }
+    for (job, head) in heads {
+        let tail = tails.iter_mut().find(|(id, _)| *id == job.id()).and_then(|(_, tail)| tail.take());
+        let outcome = match (head, tail) {
+            (Some(head), Some(tail)) => join_models(head, tail),
+            _ => None,
+        };
+        // Anything but two clean halves: the file is read whole, for exactly its diagnostics.
+        let outcome = outcome.unwrap_or_else(|| {
+            let &(Job::ModelsHead(id, file, _) | Job::ModelsTail(id, file, _) | Job::Whole(id, file)) = job;
+            parse_file(id, file)
+        });
+        results.push((job.id(), outcome));
+    }
     results.sort_by_key(|(id, _)| *id);
     results
+}
+
+/// A unit of parsing work: a whole file, or one half of a large models.yaml cut at a
+/// [`yaml::split_point`].
+enum Job<'s> {
+    Whole(FileId, &'s SourceFile),
+    /// The text before the cut: the `models:` key and the first models.
+    ModelsHead(FileId, &'s SourceFile, usize),
+    /// The models from the cut on.
+    ModelsTail(FileId, &'s SourceFile, usize),
+}
+
+/// What a [`Job`] gave. A half is `None` unless it was read without any error (only warnings).
+enum JobOutcome {
+    Whole(FileOutcome),
+    ModelsHead(Option<(ModelsFile, Vec<Diagnostic>)>),
+    ModelsTail(Option<(ModelsMap, Vec<Diagnostic>)>),
+}
+
+type ModelsMap = indexmap::IndexMap<crate::spec::Spanned<String>, crate::spec::models::ModelSpec>;
+
+impl Job<'_> {
+    fn id(&self) -> FileId {
+        match *self {
+            Job::Whole(id, _) | Job::ModelsHead(id, ..) | Job::ModelsTail(id, ..) => id,
+        }
+    }
+
+    /// Bytes of text to read: the largest go first.
+    fn len(&self) -> usize {
+        match *self {
+            Job::Whole(_, file) => file.text.len(),
+            Job::ModelsHead(_, _, at) => at,
+            Job::ModelsTail(_, file, at) => file.text.len() - at,
+        }
+    }
+
+    fn run(&self) -> JobOutcome {
+        match *self {
+            Job::Whole(id, file) => JobOutcome::Whole(parse_file(id, file)),
+            Job::ModelsHead(id, file, at) => {
+                JobOutcome::ModelsHead(yaml::parse_head(id, &file.text[..at]).and_then(|doc| clean_half(&doc)))
+            }
+            Job::ModelsTail(id, file, at) => {
+                JobOutcome::ModelsTail(yaml::parse_entries(id, &file.text, at).and_then(|doc| clean_half(&doc)))
+            }
+        }
+    }
+}
+
+/// A half deserialized, with its warnings; `None` on any error.
+fn clean_half<'n, T: serde::Deserialize<'n>>(doc: &'n yaml::Document<'n>) -> Option<(T, Vec<Diagnostic>)> {
+    let soft = RefCell::new(Vec::new());
+    let value = yaml::from_node(doc, &soft).ok()?;
+    let soft = soft.into_inner();
+    (!soft.iter().any(Diagnostic::is_error)).then_some((value, soft))
+}
+
+/// models.yaml from its two halves, as reading it whole gives it (the halves' warnings are in
+/// file order already); `None` when a model of the tail is also in the head, whose
+/// diagnostic reading the whole file gives.
+fn join_models(
+    (mut head, mut warnings): (ModelsFile, Vec<Diagnostic>),
+    (tail, tail_warnings): (ModelsMap, Vec<Diagnostic>),
+) -> Option<FileOutcome> {
+    if tail.keys().any(|name| head.models.contains_key(name)) {
+        return None;
+    }
+    head.models.extend(tail);
+    warnings.extend(tail_warnings);
+    Some((Some(ParsedFile::Models(head)), warnings))
 }
 
 /// Parses one file into its struct; every problem found is in the diagnostics.
@@ -416,8 +531,10 @@ mod tests {
     use super::*;
     use crate::load::{self, Input};
 
-    /// Parsing on two threads gives what parsing on one gives, structs and diagnostics, for the
-    /// example and for every bad fixture (each with its own kind of error).
+    /// Parsing on two threads, models.yaml in two halves, gives what parsing on one thread
+    /// gives, structs and diagnostics, for the example, every bad fixture (each with its own kind
+    /// of error), the benchmark corpus and models files whose halves go wrong in every way
+    /// that reading the whole file has to answer for.
     #[test]
     fn parsing_on_two_threads_changes_nothing() {
         let fixtures = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
@@ -426,15 +543,63 @@ mod tests {
             fixtures.join("bad").read_dir_utf8().unwrap().map(|entry| entry.unwrap().into_path()).collect();
         bad.sort();
         roots.extend(bad.into_iter().filter(|dir| dir.is_dir()));
+        let corpus = crate::test_support::benchmark_corpus(30);
+        roots.extend(corpus.iter().map(|dir| Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).unwrap()));
+        let model = |name: &str| {
+            format!("  {name}:\n    # a comment\n    fields:\n      id: {{type: int, readonly: true}}\n      title: string\n")
+        };
+        let models = |extra_head: &str, extra_tail: &str| {
+            let head: String = (0..20).map(|i| model(&format!("Head{i}"))).collect();
+            let tail: String = (0..20).map(|i| model(&format!("Tail{i}"))).collect();
+            format!("# models\nmodels:\n{head}{extra_head}\n{tail}{extra_tail}")
+        };
+        let crafted = [
+            models("", ""),
+            // A model in both halves: the whole file's duplicate-key error.
+            models("", &model("Head3")),
+            // An unknown key, a wrong type, a root key after the models, a block scalar.
+            models("", "  Tail20:\n    fields: {a: int}\n    colour: red\n"),
+            models("  Head20:\n    fields: [a, b]\n", ""),
+            models("", "extra: 1\n"),
+            models("", "  Tail20:\n    description: |\n      two\n      lines\n    fields: {a: int}\n"),
+        ];
+        let dirs: Vec<(tempfile::TempDir, Utf8PathBuf)> =
+            crafted.iter().map(|text| project(&[("shared/spec/models.yaml", text)])).collect();
+        roots.extend(dirs.iter().map(|(_, root)| root.clone()));
         let mut compared = 0;
+        let mut split = 0;
         for root in roots {
             let Ok(loaded) = load::load(&Input::Root(root.clone())) else { continue };
-            let one = format!("{:?}", parse_files(&loaded.sources, usize::MAX));
-            let two = format!("{:?}", parse_files(&loaded.sources, 0));
+            let one = format!("{:?}", parse_files(&loaded.sources, usize::MAX, usize::MAX));
+            let two = format!("{:?}", parse_files(&loaded.sources, 0, 0));
             assert_eq!(one, two, "{root}");
             compared += 1;
+            let models = loaded.sources.iter().find(|(_, f)| f.path == "shared/spec/models.yaml");
+            if let Some(at) = models.and_then(|(_, f)| yaml::split_point(&f.text, "models")) {
+                let (id, file) = models.unwrap();
+                let halves = (Job::ModelsHead(id, file, at).run(), Job::ModelsTail(id, file, at).run());
+                if let (JobOutcome::ModelsHead(Some(_)), JobOutcome::ModelsTail(Some(_))) = halves {
+                    split += 1;
+                }
+            }
         }
-        assert!(compared > 40, "only {compared} projects loaded");
+        assert!(compared > 45, "only {compared} projects loaded");
+        // The clean crafted file, the example and the corpus were read in halves.
+        assert!(split >= 2 + usize::from(corpus.is_some()), "only {split} models files read in halves");
+    }
+
+    #[test]
+    fn split_point_cuts_between_entries_of_the_named_map() {
+        let text =
+            "# c\nmodels:\n  A:\n    fields: {a: int}\n  B: {fields: {b: int}}\n  # c\n  C:\n    fields: {c: int}\n";
+        let at = yaml::split_point(text, "models").unwrap();
+        assert!(text[at..].starts_with("  C:") || text[at..].starts_with("  B:"), "{:?}", &text[at..]);
+        assert_eq!(yaml::split_point("other:\n  A: 1\n  B: 2\n", "models"), None);
+        assert_eq!(yaml::split_point("models:\n- A\n- B\n", "models"), None);
+        assert_eq!(yaml::split_point("models: {}\n", "models"), None);
+        assert_eq!(yaml::split_point("  models:\n    A: 1\n", "models"), None);
+        // Nothing to cut after the middle.
+        assert_eq!(yaml::split_point("models:\n  A: 1\n", "models"), None);
     }
 
     /// The projects the two-thread lowerings are checked on: every bad fixture, `extra`, and

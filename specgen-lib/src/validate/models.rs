@@ -75,6 +75,19 @@ pub(crate) fn lower(ctx: &mut Ctx, file: &ModelsFile, ir: &mut Ir, parallel_mode
 /// Pass 2 over `models` on two threads ([`lower_in_parts`]): what the serial pass gives, IR and
 /// diagnostics.
 fn lower_models_in_parts(ctx: &mut Ctx, models: &[(&Spanned<String>, &ModelSpec)], ir: &mut Ir) {
+    // Sized once for every class, so that merging the parts' positions never regrows it.
+    ctx.class_index.reserve(ctx.class_names.len());
+    // Each pattern compiled once here, where every fork finds it: otherwise each part would
+    // compile the few patterns a large project repeats, and merging would drop the copies.
+    for (_, model) in models {
+        for def in model.fields.values() {
+            if let FieldDef::Full(spec) = def {
+                if let Some(pattern) = &spec.pattern {
+                    let _ = ctx.regex(&pattern.value);
+                }
+            }
+        }
+    }
     let lower = |fork: &mut Ctx<'_>, part: &[(&Spanned<String>, &ModelSpec)]| {
         let mut classes = Vec::with_capacity(part.iter().map(|(_, model)| 1 + model.variants.len()).sum());
         fork.class_index.reserve(classes.capacity());
@@ -180,11 +193,18 @@ fn lower_models(
 /// finite instance: no JSON document could ever validate. Lists, dicts and nullable fields
 /// break such cycles (an empty list or `null` ends the recursion), so they are allowed.
 fn check_required_cycles(ctx: &mut Ctx, ir: &Ir, file: &ModelsFile) {
-    let graph: BTreeMap<&str, Vec<&str>> = ir
-        .classes
-        .iter()
-        .map(|class| (class.name.as_str(), required_refs(class).map(|(_, target)| target).collect()))
-        .collect();
+    // Only classes with a required reference are nodes: a class without one cannot be on a
+    // cycle, and most classes have none. (A class defined twice, an error already, keeps the
+    // edges of its last definition, as a map of every class would.)
+    let mut graph: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for class in &ir.classes {
+        let refs: Vec<&str> = required_refs(class).map(|(_, target)| target).collect();
+        if !refs.is_empty() {
+            graph.insert(class.name.as_str(), refs);
+        } else if !graph.is_empty() {
+            graph.remove(class.name.as_str());
+        }
+    }
     for cycle in super::cycles::find_cycles(&graph) {
         let (last, closing) = (cycle[cycle.len() - 2], cycle[cycle.len() - 1]);
         let class = &ir.classes[ctx.class_index[last]];

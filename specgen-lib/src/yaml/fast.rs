@@ -57,6 +57,45 @@ pub(super) fn parse(file: FileId, text: &str) -> Option<Document<'_>> {
     parser.document()
 }
 
+/// The block map whose first key is on the first content line at or after `start` (the start
+/// of a line, inside a map at the root: `depth` is 1), read to the end of `text` as the root of
+/// a document of its own, spans counted in the whole of `text`. `None` when the rest of `text`
+/// is not one block map, or not in the subset.
+///
+/// Why: a large models.yaml is read in two halves on two threads, the root map and the first
+/// entries of the map under it through [`parse`], the other entries through this. The halves
+/// stay within the fast path's limits if the whole does not: the entries are nested as deep
+/// as in the whole, and each half has at most [`MAX_FAST_NODES`] nodes, so the whole has fewer
+/// than granit's [`MAX_NODES`].
+pub(super) fn parse_map_entries(file: FileId, text: &str, start: usize) -> Option<Document<'_>> {
+    let rest = text.get(start..)?;
+    if !has_plain_characters_only(rest) || rest.contains("\n---") || rest.contains("\n...") {
+        return None;
+    }
+    if start > 0 && text.as_bytes()[start - 1] != b'\n' {
+        return None;
+    }
+    let mut parser = FastParser {
+        file,
+        text,
+        bytes: text.as_bytes(),
+        pos: start,
+        depth: 1,
+        nodes: 0,
+        open: Vec::new(),
+        looked_ahead: None,
+        children: Vec::with_capacity(rest.len() / 8),
+    };
+    let line = parser.next_content_line()?;
+    if line.indent == 0 || parser.is_block_entry(line.start) {
+        return None;
+    }
+    parser.pos = line.start;
+    let root = parser.block_node(line.indent, 0)?;
+    let is_map = matches!(root.kind, NodeKind::Map { .. });
+    (is_map && parser.next_content_line().is_none()).then(|| Document::new(root, parser.children))
+}
+
 /// Whether `text` has no tab, carriage return or other control character, and only the
 /// non-ASCII characters [`is_plain_non_ascii`] allows.
 fn has_plain_characters_only(text: &str) -> bool {
