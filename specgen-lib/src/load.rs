@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::diagnostics::{Diagnostic, Diagnostics, FileId, Sources, Span};
+use crate::parallel::each_in_two;
 
 /// Files larger than this are rejected before parsing: specs are small, and this bounds memory.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
@@ -201,9 +202,15 @@ pub fn load(input: &Input) -> Result<Loaded, Diagnostics> {
     let relative = names.all_paths();
     let mut loaded = Loaded { sources: Sources::default(), names, root: root.clone() };
     let mut problems = Vec::new();
-    for path in &relative {
-        let full = root.join(path);
-        match read_text(&full) {
+    // Read on two threads when there are many files (a large project has a domain file per
+    // resource group); added in path order whatever the threads' order.
+    let read = |path: &Utf8PathBuf| read_text(&root.join(path));
+    let texts = match relative.len() >= PARALLEL_READS {
+        true => each_in_two(&relative, read),
+        false => relative.iter().map(read).collect(),
+    };
+    for (path, text) in relative.iter().zip(texts) {
+        match text {
             Ok(text) => {
                 loaded.sources.add(path.clone(), text);
             }
@@ -253,6 +260,9 @@ pub(crate) fn no_span_error(code: &'static str, message: String, help: &str) -> 
         notes: Vec::new(),
     }
 }
+
+/// From this many spec files on, [`load`] reads them on two threads.
+const PARALLEL_READS: usize = 32;
 
 enum ReadError {
     Io(std::io::Error),
@@ -345,5 +355,57 @@ fn relativize(root: &Utf8Path, files: &[Utf8PathBuf]) -> Result<Vec<Utf8PathBuf>
         Ok(out)
     } else {
         Err(Diagnostics { sources: Sources::default(), items: problems })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A project of `files` domain files (read on two threads from [`PARALLEL_READS`] on);
+    /// those whose number is in `latin1` hold a Latin-1 byte.
+    fn project(files: usize, latin1: &[usize]) -> (tempfile::TempDir, Utf8PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).unwrap();
+        std::fs::create_dir_all(root.join("services/svc/spec")).unwrap();
+        for i in 0..files {
+            let mut text = format!("operations:\n  op_{i}:\n    summary: \"file {i}\"\n").into_bytes();
+            if latin1.contains(&i) {
+                text.extend_from_slice(b"# caf\xE9\n");
+            }
+            std::fs::write(root.join(format!("services/svc/spec/d{i:03}.yaml")), text).unwrap();
+        }
+        (dir, root)
+    }
+
+    #[test]
+    fn many_files_are_read_in_path_order() {
+        let files = PARALLEL_READS + 9;
+        let (_dir, root) = project(files, &[]);
+        let loaded = load(&Input::Root(root)).unwrap();
+        let read: Vec<(String, String)> =
+            loaded.sources.iter().map(|(_, f)| (f.path.to_string(), f.text.clone())).collect();
+        let expected: Vec<(String, String)> = (0..files)
+            .map(|i| {
+                (
+                    format!("services/svc/spec/d{i:03}.yaml"),
+                    format!("operations:\n  op_{i}:\n    summary: \"file {i}\"\n"),
+                )
+            })
+            .collect();
+        assert_eq!(read, expected);
+    }
+
+    #[test]
+    fn read_errors_of_many_files_are_reported_in_path_order() {
+        let (_dir, root) = project(PARALLEL_READS + 9, &[PARALLEL_READS + 5, 3]);
+        let diags = load(&Input::Root(root)).unwrap_err();
+        let reported: Vec<(&str, &str)> = diags
+            .items
+            .iter()
+            .map(|d| (d.code, diags.sources.get(d.primary_span().unwrap().file).path.as_str()))
+            .collect();
+        let late = format!("services/svc/spec/d{:03}.yaml", PARALLEL_READS + 5);
+        assert_eq!(reported, [("E0007", "services/svc/spec/d003.yaml"), ("E0007", late.as_str())]);
     }
 }
