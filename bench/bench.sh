@@ -6,7 +6,8 @@
 # For each N: writes the corpus to target/bench/nN (once; delete the directory to rebuild it),
 # then for each target set (BENCH_SETS):
 #   - generate: RUNS times `specgen generate --root <fresh copy> --out <fresh empty dir>`,
-#     reporting the median wall time and the peak RSS (max over the runs, /usr/bin/time %M);
+#     reporting the median and the range of the wall times and the peak RSS (max over the
+#     runs, /usr/bin/time %M);
 #   - no-op: RUNS times the same command again on the last run's root and out dir, which must
 #     write nothing: every file under root and out is compared (path, size, mtime, ctime, inode)
 #     before and after, and the largest number of files changed/added/removed by one run is
@@ -93,6 +94,10 @@ median() {
 
 max() { printf '%s\n' "$@" | sort -g | tail -n 1; }
 
+# spread of the arguments: "min–max", 3 decimals (wall times swing between identical runs on a
+# shared machine; the median alone hides by how much)
+spread() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.3f–%.3f", lo, hi }'; }
+
 kb_to_mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 # measure CMD...: runs CMD under /usr/bin/time; sets m_wall (s), m_rss (KB), m_status.
@@ -172,11 +177,12 @@ for n in "${sizes[@]}"; do
       rsss+=("$m_rss")
     done
     if [[ $ok -eq 0 ]]; then
-      rows+=("| $set | $n | $models | $operations | FAILED | | | | | |")
+      rows+=("| $set | $n | $models | $operations | FAILED | | | | | | |")
       continue
     fi
     files="$(find "$work/out" -type f | wc -l)"
     gen_median[$set,$n]="$(median "${walls[@]}")"
+    gen_range="$(spread "${walls[@]}")"
     gen_rss="$(kb_to_mb "$(max "${rsss[@]}")")"
 
     # no-op: same root and out dir again
@@ -193,7 +199,7 @@ for n in "${sizes[@]}"; do
       rewritten+=("$(changed_files "$scratch/before.txt" "$scratch/after.txt")")
     done
     if [[ $ok -eq 0 ]]; then
-      rows+=("| $set | $n | $models | $operations | $files | ${gen_median[$set,$n]} | $gen_rss | FAILED | | |")
+      rows+=("| $set | $n | $models | $operations | $files | ${gen_median[$set,$n]} | $gen_range | $gen_rss | FAILED | | |")
       continue
     fi
     worst="$(max "${rewritten[@]}")"
@@ -202,7 +208,7 @@ for n in "${sizes[@]}"; do
       diff "$scratch/before.txt" "$scratch/after.txt" | head -n 20 >&2 || true
       failed=1
     fi
-    rows+=("| $set | $n | $models | $operations | $files | ${gen_median[$set,$n]} | $gen_rss | $(median "${noop_walls[@]}") | $(kb_to_mb "$(max "${noop_rsss[@]}")") | $worst |")
+    rows+=("| $set | $n | $models | $operations | $files | ${gen_median[$set,$n]} | $gen_range | $gen_rss | $(median "${noop_walls[@]}") | $(kb_to_mb "$(max "${noop_rsss[@]}")") | $worst |")
   done
 done
 
@@ -211,8 +217,8 @@ done
   echo "specgen generate, median of $runs runs (wall s), peak RSS = max over the runs;"
   echo "$(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet HEAD 2>/dev/null || echo '+dirty'); /usr/bin/time overhead included in wall times: ${overhead_ms} ms"
   echo
-  echo "| targets | N | models | operations | files generated | generate median (s) | peak RSS (MB) | no-op median (s) | no-op peak RSS (MB) | files rewritten on no-op |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "| targets | N | models | operations | files generated | generate median (s) | generate min–max (s) | peak RSS (MB) | no-op median (s) | no-op peak RSS (MB) | files rewritten on no-op |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
   for set in "${sets[@]}"; do
     if [[ -n "${gen_median[$set,1000]:-}" && -n "${gen_median[$set,10000]:-}" ]]; then
