@@ -386,10 +386,7 @@ fn parse_files(sources: &Sources, parallel_bytes: usize, split_bytes: usize) -> 
             _ => None,
         };
         // Anything but two clean halves: the file is read whole, for exactly its diagnostics.
-        let outcome = outcome.unwrap_or_else(|| {
-            let &(Job::ModelsHead(id, file, _) | Job::ModelsTail(id, file, _) | Job::Whole(id, file)) = job;
-            parse_file(id, file)
-        });
+        let outcome = outcome.unwrap_or_else(|| parse_file(job.id(), job.file()));
         results.push((job.id(), outcome));
     }
     results.sort_by_key(|(id, _)| *id);
@@ -419,6 +416,12 @@ impl Job<'_> {
     fn id(&self) -> FileId {
         match *self {
             Job::Whole(id, _) | Job::ModelsHead(id, ..) | Job::ModelsTail(id, ..) => id,
+        }
+    }
+
+    fn file(&self) -> &SourceFile {
+        match *self {
+            Job::Whole(_, file) | Job::ModelsHead(_, file, _) | Job::ModelsTail(_, file, _) => file,
         }
     }
 
