@@ -205,9 +205,10 @@ pub fn load(input: &Input) -> Result<Loaded, Diagnostics> {
     // Read on two threads when there are many files (a large project has a domain file per
     // resource group); added in path order whatever the threads' order.
     let read = |path: &Utf8PathBuf| read_text(&root.join(path));
-    let texts = match relative.len() >= PARALLEL_READS {
-        true => each_in_two(&relative, read),
-        false => relative.iter().map(read).collect(),
+    let texts = if relative.len() >= PARALLEL_READS {
+        each_in_two(&relative, read)
+    } else {
+        relative.iter().map(read).collect()
     };
     for (path, text) in relative.iter().zip(texts) {
         match text {

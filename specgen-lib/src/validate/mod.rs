@@ -234,13 +234,8 @@ impl<'a> Ctx<'a> {
             self.enum_index.insert(e.name.clone(), self.enums.len());
             self.enums.push(e);
         }
-        // The first part's index is taken whole, unless this one was already sized for all.
-        if self.class_index.is_empty() && class_offset == 0 && self.class_index.capacity() < found.class_index.len() {
-            self.class_index = found.class_index;
-        } else {
-            self.class_index.reserve(found.class_index.len());
-            self.class_index.extend(found.class_index.into_iter().map(|(name, i)| (name, i + class_offset)));
-        }
+        self.class_index.reserve(found.class_index.len());
+        self.class_index.extend(found.class_index.into_iter().map(|(name, i)| (name, i + class_offset)));
         for (pattern, compiled) in found.regexes {
             self.regexes.entry(pattern).or_insert(compiled);
         }
