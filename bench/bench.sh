@@ -6,8 +6,10 @@
 # For each N: writes the corpus to target/bench/nN (once; delete the directory to rebuild it),
 # then for each target set (BENCH_SETS):
 #   - generate: RUNS times `specgen generate --root <fresh copy> --out <fresh empty dir>`,
-#     reporting the median and the range of the wall times and the peak RSS (max over the
-#     runs, /usr/bin/time %M);
+#     reporting the median and the range of the wall times, the median CPU time (user +
+#     system of all threads, /usr/bin/time %U + %S: the work done, which a busy or shared
+#     machine delays but does not change as much as the wall time) and the peak RSS (max over
+#     the runs, /usr/bin/time %M);
 #   - no-op: RUNS times the same command again on the last run's root and out dir, which must
 #     write nothing: every file under root and out is compared (path, size, mtime, ctime, inode)
 #     before and after, and the largest number of files changed/added/removed by one run is
@@ -100,16 +102,19 @@ spread() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } E
 
 kb_to_mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
-# measure CMD...: runs CMD under /usr/bin/time; sets m_wall (s), m_rss (KB), m_status.
-# CMD's stdout/stderr go to $work/cmd.out for the error report.
+# measure CMD...: runs CMD under /usr/bin/time; sets m_wall (s), m_cpu (user + system CPU
+# time, s), m_rss (KB), m_status. CMD's stdout/stderr go to $work/cmd.out for the error report.
+# The CPU time is bash's `time` (to the millisecond; /usr/bin/time rounds to 10 ms), so it
+# includes /usr/bin/time's own (measured below and printed with the results).
 measure() {
-  local t0 t1
+  local t0 t1 TIMEFORMAT='%3U %3S'
   m_status=0
   t0=$EPOCHREALTIME
-  /usr/bin/time -f %M -o "$scratch/time.out" "$@" >"$scratch/cmd.out" 2>&1 </dev/null || m_status=$?
+  { time /usr/bin/time -f %M -o "$scratch/time.out" "$@" >"$scratch/cmd.out" 2>&1 </dev/null || m_status=$?; } 2>"$scratch/cpu.out"
   t1=$EPOCHREALTIME
   m_wall="$(sub "$t0" "$t1")"
   m_rss="$(tail -n 1 "$scratch/time.out")"
+  m_cpu="$(awk '{ printf "%.3f", $1 + $2 }' "$scratch/cpu.out")"
 }
 
 # State of every entry under $work/root and $work/out, one line each: path<TAB>type size mtime ctime inode.
@@ -136,12 +141,14 @@ work="$bench_dir/work"     # root/ and out/ of the run being measured
 scratch="$bench_dir/scratch" # time output, command output, snapshots
 rm -rf "$work" "$scratch"
 mkdir -p "$work" "$scratch"
-overhead=()
+overhead=() overhead_cpu=()
 for _ in 1 2 3 4 5; do
   measure /bin/true
   overhead+=("$m_wall")
+  overhead_cpu+=("$m_cpu")
 done
 overhead_ms="$(awk -v s="$(median "${overhead[@]}")" 'BEGIN { printf "%.1f", s * 1000 }')"
+overhead_cpu_ms="$(awk -v s="$(median "${overhead_cpu[@]}")" 'BEGIN { printf "%.0f", s * 1000 }')"
 
 # ---- runs ----
 failed=0
@@ -165,7 +172,7 @@ for n in "${sizes[@]}"; do
     for target in ${set_targets[$set]}; do flags+=(--target "$target"); done
     # generate into a fresh copy and a fresh empty out dir, RUNS times
     log "N=$n, $set: generate x$runs"
-    walls=() rsss=()
+    walls=() cpus=() rsss=()
     ok=1
     for ((r = 1; r <= runs; r++)); do
       rm -rf "$work/root" "$work/out"
@@ -174,16 +181,18 @@ for n in "${sizes[@]}"; do
       measure "$specgen" generate --root "$work/root" --out "$work/out" "${flags[@]}"
       if [[ $m_status -ne 0 ]]; then fail_run "specgen generate (N=$n, $set)"; ok=0; break; fi
       walls+=("$m_wall")
+      cpus+=("$m_cpu")
       rsss+=("$m_rss")
     done
     if [[ $ok -eq 0 ]]; then
-      rows+=("| $set | $n | $models | $operations | FAILED | | | | | | |")
+      rows+=("| $set | $n | $models | $operations | FAILED | | | | | | | |")
       continue
     fi
     files="$(find "$work/out" -type f | wc -l)"
     gen_median[$set,$n]="$(median "${walls[@]}")"
     gen_range="$(spread "${walls[@]}")"
     gen_rss="$(kb_to_mb "$(max "${rsss[@]}")")"
+    gen_cpu="$(median "${cpus[@]}")"
 
     # no-op: same root and out dir again
     log "N=$n, $set: no-op regeneration x$runs"
@@ -199,7 +208,7 @@ for n in "${sizes[@]}"; do
       rewritten+=("$(changed_files "$scratch/before.txt" "$scratch/after.txt")")
     done
     if [[ $ok -eq 0 ]]; then
-      rows+=("| $set | $n | $models | $operations | $files | ${gen_median[$set,$n]} | $gen_range | $gen_rss | FAILED | | |")
+      rows+=("| $set | $n | $models | $operations | $files | ${gen_median[$set,$n]} | $gen_range | $gen_cpu | $gen_rss | FAILED | | |")
       continue
     fi
     worst="$(max "${rewritten[@]}")"
@@ -208,17 +217,17 @@ for n in "${sizes[@]}"; do
       diff "$scratch/before.txt" "$scratch/after.txt" | head -n 20 >&2 || true
       failed=1
     fi
-    rows+=("| $set | $n | $models | $operations | $files | ${gen_median[$set,$n]} | $gen_range | $gen_rss | $(median "${noop_walls[@]}") | $(kb_to_mb "$(max "${noop_rsss[@]}")") | $worst |")
+    rows+=("| $set | $n | $models | $operations | $files | ${gen_median[$set,$n]} | $gen_range | $gen_cpu | $gen_rss | $(median "${noop_walls[@]}") | $(kb_to_mb "$(max "${noop_rsss[@]}")") | $worst |")
   done
 done
 
 # ---- report ----
 {
-  echo "specgen generate, median of $runs runs (wall s), peak RSS = max over the runs;"
-  echo "$(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet HEAD 2>/dev/null || echo '+dirty'); /usr/bin/time overhead included in wall times: ${overhead_ms} ms"
+  echo "specgen generate, median of $runs runs (wall s; CPU s = user + system, all threads), peak RSS = max over the runs;"
+  echo "$(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet HEAD 2>/dev/null || echo '+dirty'); /usr/bin/time overhead included: ${overhead_ms} ms wall, ${overhead_cpu_ms} ms CPU"
   echo
-  echo "| targets | N | models | operations | files generated | generate median (s) | generate min–max (s) | peak RSS (MB) | no-op median (s) | no-op peak RSS (MB) | files rewritten on no-op |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| targets | N | models | operations | files generated | generate median (s) | generate min–max (s) | generate CPU median (s) | peak RSS (MB) | no-op median (s) | no-op peak RSS (MB) | files rewritten on no-op |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
   for set in "${sets[@]}"; do
     if [[ -n "${gen_median[$set,1000]:-}" && -n "${gen_median[$set,10000]:-}" ]]; then

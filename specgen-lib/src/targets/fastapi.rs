@@ -177,8 +177,9 @@ pub fn render(ir: &Ir, opts: &Options) -> Result<FileSet, RenderError> {
         let cx = ServiceCx::new(ir, service, &schemas_module, events_module.as_deref());
         let domains: Vec<&str> = service.domains.iter().map(|d| d.name.as_str()).collect();
         let entries = layout(opts, &service.name, &domains, events_module.is_some());
-        // A service's files are independent and it has two per domain: two threads share them,
-        // so one large service does not keep one thread busy while the other target queue is empty.
+        // A service's files are independent and it has two per domain: two threads share them
+        // when fastapi is rendered alone (in the render queue, the other thread renders other
+        // targets meanwhile).
         let texts = each_in_two(&entries, |&(_, _, role)| cx.file(role));
         for ((path, kind, _), text) in entries.into_iter().zip(texts) {
             let text = text?;

@@ -228,11 +228,11 @@ pub(crate) fn decimal(mut n: u64, digits: &mut Digits) -> &str {
 
 impl Target {
     /// Where the target goes in the render queue: 0 first. From the cost of each target alone on
-    /// the benchmark corpus (`examples/phases.rs`): the OpenAPI document first (the largest item;
-    /// it splits itself over two threads, unevenly), then the targets that run on one thread,
-    /// costliest first, and last the two that split their own work evenly over two threads
-    /// (fastapi by file, pydantic by halves of `schemas.py`), so that whatever is left at the
-    /// end keeps both cores busy instead of one small target running alone.
+    /// the benchmark corpus (`examples/phases.rs`): the OpenAPI document first (the largest
+    /// item), then the others so that the two threads end close together. With the REST targets
+    /// of the benchmark, one thread renders openapi and then pydantic while the other renders
+    /// client, typescript and fastapi. In the queue a target does not split its own work over
+    /// two threads (sections do not nest, see `parallel`); rendered alone, it does.
     fn cost_rank(self) -> u8 {
         match self {
             Target::Openapi => 0,

@@ -45,6 +45,7 @@ use super::json::JsonWriter;
 use super::jsonschema::{self, Definition, Definitions, Dialect, Schemas};
 use super::{decimal, Digits, Options, OutputPath, RenderError};
 use crate::name_map::NameMap;
+use crate::parallel;
 
 /// `info.version` of every document.
 pub const VERSION: &str = "0.1.0";
@@ -55,9 +56,10 @@ const REF_PREFIX: &str = "#/components/schemas/";
 /// The file name under `services/<svc>/docs/`.
 const FILE: &str = "openapi.json";
 
-/// From this many REST operations on, a service's document is written on two threads: its
-/// `paths` on this one and its `components` on another, which for a large service take about
-/// the same time. A small service is not worth a thread.
+/// From this many REST operations on, a service's document is written on two threads where work
+/// may be split (`openapi` alone, not inside the render queue's section): its `paths` on this one
+/// and its `components` on another, which for a large service take about the same time. A small
+/// service is not worth a thread.
 pub(crate) const PARALLEL_OPERATIONS: usize = 256;
 
 /// Renders one document per service that has domain files.
@@ -84,29 +86,35 @@ pub fn outputs(names: &InputNames, opts: &Options) -> Vec<OutputPath> {
 }
 
 /// The OpenAPI document of `service`: the text of its `openapi.json`. With
-/// `parallel_operations` REST operations or more, `components` is written on a thread of its
-/// own while this one writes the rest; the text is the same.
+/// `parallel_operations` REST operations or more, where work may be split, `components` is
+/// written on a thread of its own while this one writes the rest, and then copied in; else
+/// straight after the rest. The text is the same.
 fn document(ir: &Ir, service: &Service, parallel_operations: usize) -> Result<String, RenderError> {
     let rest_ops: Vec<&Operation> =
         service.domains.iter().flat_map(|d| &d.operations).filter(|op| op.rest.is_some()).collect();
     let validation = rest_ops.iter().any(|op| has_validation_error(op));
-    let write_components = || components(ir, &rest_ops, validation);
-    let (paths, components) = if rest_ops.len() >= parallel_operations {
-        std::thread::scope(|scope| {
-            let components = scope.spawn(write_components);
-            let paths = document_without_components(ir, service, &rest_ops, validation);
-            let components = components.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (paths, components)
-        })
+    let mut out = if rest_ops.len() >= parallel_operations && parallel::may_split() {
+        let (paths, components) = parallel::join(
+            || document_without_components(ir, service, &rest_ops, validation),
+            || components(ir, &rest_ops, validation),
+        );
+        let mut out = paths?;
+        if let Some(components) = components {
+            out.static_key("components").begin_object();
+            out.static_key("schemas").attach(&components);
+            out.end_object();
+        }
+        out
     } else {
-        (document_without_components(ir, service, &rest_ops, validation), write_components())
+        let mut out = document_without_components(ir, service, &rest_ops, validation)?;
+        with_components(ir, &rest_ops, validation, |schemas, components| {
+            out.static_key("components").begin_object();
+            out.static_key("schemas");
+            write_schemas(&mut out, schemas, components);
+            out.end_object();
+        });
+        out
     };
-    let mut out = paths?;
-    if let Some(components) = components {
-        out.static_key("components").begin_object();
-        out.static_key("schemas").attach(&components);
-        out.end_object();
-    }
     out.end_object();
     let mut text = out.finish();
     text.push('\n');
@@ -130,6 +138,22 @@ fn definitions<'a>(schemas: &Schemas<'a>, rest_ops: &[&'a Operation]) -> Definit
 /// The text of the value of `components.schemas`, written for its place in the document, if
 /// there is a schema; `validation` when FastAPI's validation schemas are used.
 fn components(ir: &Ir, rest_ops: &[&Operation], validation: bool) -> Option<String> {
+    with_components(ir, rest_ops, validation, |schemas, components| {
+        // Inside the document's object and `components`.
+        let mut out = JsonWriter::detached(2, 1024 + components.len() * SCHEMA_BYTES);
+        write_schemas(&mut out, schemas, components);
+        out.finish()
+    })
+}
+
+/// `write` given the schemas of `components.schemas`, sorted by name, if there is one;
+/// `validation` when FastAPI's validation schemas are used.
+fn with_components<'a, T>(
+    ir: &'a Ir,
+    rest_ops: &[&'a Operation],
+    validation: bool,
+    write: impl for<'c> FnOnce(&Schemas<'c>, &[(&str, Component<'c>)]) -> T,
+) -> Option<T> {
     let schemas = Schemas::new(ir, REF_PREFIX, Dialect::Draft2020_12);
     let definitions = definitions(&schemas, rest_ops);
     let validation = validation.then(|| ValidationNames::beside(&definitions));
@@ -144,10 +168,7 @@ fn components(ir: &Ir, rest_ops: &[&Operation], validation: bool) -> Option<Stri
     if components.is_empty() {
         return None;
     }
-    // Inside the document's object and `components`.
-    let mut out = JsonWriter::detached(2, 1024 + components.len() * SCHEMA_BYTES);
-    write_schemas(&mut out, &schemas, &components);
-    Some(out.finish())
+    Some(write(&schemas, &components))
 }
 
 /// The document without `components`, its object left open for them: `info`, `tags` and
