@@ -2,7 +2,8 @@
 //!
 //! Lowers the IR's enums and classes and writes each of them, one flat statement at a time, with
 //! [`PyWriter`], which lays the statements out exactly as `ruff format` would (see `python.rs`);
-//! large files are written on two threads. `templates/schemas.py.j2` renders the head of the file
+//! large files are written on two threads when it is rendered alone (parallel sections do not
+//! nest, see `parallel`). `templates/schemas.py.j2` renders the head of the file
 //! (banner, imports) and the body follows it. The file is byte-identical to `ruff format`'s
 //! output: debug builds and the tests at the end of this module format it with ruff and compare.
 //!
@@ -63,7 +64,8 @@ use crate::name_map::{NameMap, NameSet};
 /// The template of `schemas.py`.
 const TEMPLATE: &str = "schemas.py.j2";
 
-/// From this many enums and classes on, they are lowered on two threads.
+/// From this many enums and classes on, they are lowered on two threads where work may be split
+/// (see `parallel`).
 const PARALLEL_DEFINITIONS: usize = 256;
 
 /// A top-level definition of `schemas.py`, in file order: the enums, then the classes.

@@ -410,7 +410,8 @@ const BODY_WRAPPER: &str = "class _:\n";
 /// The body a header is formatted with.
 const HEADER_BODY: &str = "    pass\n";
 
-/// From this many pieces on, [`PyWriter::finish`] formats on two threads.
+/// From this many pieces on, [`PyWriter::finish`] formats on two threads where work may be
+/// split (see `parallel`).
 const PARALLEL_PIECES: usize = 16;
 
 impl Piece {
@@ -640,7 +641,7 @@ impl PyWriter {
     }
 
     /// The body, laid out: the pieces left to ruff are formatted (on two threads when there are
-    /// many).
+    /// many and work may be split).
     pub fn finish(&self) -> Result<Body<'_>, RenderError> {
         let todo: Vec<&Piece> = self.pieces.iter().filter(|(_, layout)| layout.is_none()).map(|(p, _)| p).collect();
         let format_all = |pieces: &[&Piece]| -> Result<Vec<String>, RenderError> {
