@@ -7,9 +7,9 @@
 # then for each target set (BENCH_SETS):
 #   - generate: RUNS times `specgen generate --root <fresh copy> --out <fresh empty dir>`,
 #     reporting the median and the range of the wall times, the median CPU time (user +
-#     system of all threads, /usr/bin/time %U + %S: the work done, which a busy or shared
-#     machine delays but does not change as much as the wall time) and the peak RSS (max over
-#     the runs, /usr/bin/time %M);
+#     system of all threads, from bash's `time`: the work done, which waiting for a core does
+#     not stretch, though a slow machine still does) and the peak RSS (max over the runs,
+#     /usr/bin/time %M);
 #   - no-op: RUNS times the same command again on the last run's root and out dir, which must
 #     write nothing: every file under root and out is compared (path, size, mtime, ctime, inode)
 #     before and after, and the largest number of files changed/added/removed by one run is
