@@ -42,19 +42,7 @@ pub(super) fn parse(file: FileId, text: &str) -> Option<Document<'_>> {
     if !has_plain_characters_only(text) {
         return None;
     }
-    let parser = FastParser {
-        file,
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-        depth: 0,
-        nodes: 0,
-        open: Vec::new(),
-        looked_ahead: None,
-        // About one node per 8 bytes of spec text; reserving spares most regrowth copies.
-        children: Vec::with_capacity(text.len() / 8),
-    };
-    parser.document()
+    FastParser::new(file, text, 0, 0).document()
 }
 
 /// The block map whose first key is on the first content line at or after `start` (the start
@@ -75,17 +63,7 @@ pub(super) fn parse_map_entries(file: FileId, text: &str, start: usize) -> Optio
     if start > 0 && text.as_bytes()[start - 1] != b'\n' {
         return None;
     }
-    let mut parser = FastParser {
-        file,
-        text,
-        bytes: text.as_bytes(),
-        pos: start,
-        depth: 1,
-        nodes: 0,
-        open: Vec::new(),
-        looked_ahead: None,
-        children: Vec::with_capacity(rest.len() / 8),
-    };
+    let mut parser = FastParser::new(file, text, start, 1);
     let line = parser.next_content_line()?;
     if line.indent == 0 || parser.is_block_entry(line.start) {
         return None;
@@ -197,6 +175,22 @@ fn is_flow_indicator(b: u8) -> bool {
 }
 
 impl<'t> FastParser<'t> {
+    /// A parser of `text` from `pos` (the start of a line), inside `depth` open collections.
+    fn new(file: FileId, text: &'t str, pos: usize, depth: usize) -> FastParser<'t> {
+        FastParser {
+            file,
+            text,
+            bytes: text.as_bytes(),
+            pos,
+            depth,
+            nodes: 0,
+            open: Vec::new(),
+            looked_ahead: None,
+            // About one node per 8 bytes of spec text; reserving spares most regrowth copies.
+            children: Vec::with_capacity((text.len() - pos) / 8),
+        }
+    }
+
     /// The byte at `at`, [`END`] past the end.
     fn byte(&self, at: usize) -> u8 {
         self.bytes.get(at).copied().unwrap_or(END)
