@@ -32,8 +32,11 @@ pub struct PythonConfig {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PathsConfig {
-    /// The shared generated Python package (default `shared/shared/generated`).
+    /// The shared generated Python package (default `shared/shared/generated`): a relative path
+    /// of letters, digits, `.`, `_`, `-` and `/`, whose directories after the first (the project
+    /// directory) are Python module names (`shared/shared/generated` is `shared.generated`).
     pub shared_package: Option<String>,
-    /// The directory holding one directory per service (default `services`).
+    /// The directory holding one directory per service (default `services`): a relative path of
+    /// letters, digits, `.`, `_`, `-` and `/`.
     pub services_dir: Option<String>,
 }

@@ -227,8 +227,8 @@ pub fn render_template(name: &str, ctx: Value) -> Result<String, RenderError> {
 
 /// The absolute Python module of the shared package: its path without the first component (the
 /// project directory on `PYTHONPATH`), so `shared/shared/generated` is `shared.generated`; a
-/// one-component path is the module itself. An error when a component is no identifier
-/// (validation of `[paths] shared_package` does not reject that yet).
+/// one-component path is the module itself. An error when a component is no identifier, which
+/// validation rejects first (`E0015`).
 pub fn shared_module(opts: &Options) -> Result<String, RenderError> {
     let parts: Vec<&str> = opts.roots.shared_package.components().map(|c| c.as_str()).collect();
     let module = if parts.len() > 1 { &parts[1..] } else { &parts[..] };

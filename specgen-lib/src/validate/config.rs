@@ -7,7 +7,9 @@ use crate::fileset::is_safe_relative;
 use crate::spec::config::ConfigFile;
 use crate::targets::{Options, Target};
 
-use super::Ctx;
+use crate::targets::python::is_keyword;
+
+use super::{is_identifier, Ctx};
 
 /// Parses specgen.toml; errors carry the span the TOML parser reports.
 pub(crate) fn parse(file: FileId, text: &str) -> Result<ConfigFile, Diagnostic> {
@@ -90,20 +92,104 @@ pub(crate) fn lower(ctx: &mut Ctx, config: Option<&(FileId, ConfigFile)>) -> Opt
     ] {
         if let Some(v) = value {
             let trimmed = v.trim_end_matches('/');
-            if is_safe_relative(Utf8Path::new(trimmed)) {
-                *slot = Utf8PathBuf::from(trimmed);
-            } else {
+            let span = || locate(&format!("\"{v}\""));
+            if !is_safe_relative(Utf8Path::new(trimmed)) {
                 ctx.push(
                     Diagnostic::error(
                         "E0013",
                         format!("`[paths] {key} = \"{v}\"` would leave the output root"),
-                        locate(&format!("\"{v}\"")),
+                        span(),
                         "unsafe path",
                     )
                     .with_help("use a relative path without `..`, e.g. `shared/shared/generated`"),
                 );
+            } else if let Some(bad) = trimmed.chars().find(|&c| !is_portable_path_char(c)) {
+                ctx.push(
+                    Diagnostic::error(
+                        "E0014",
+                        format!("`[paths] {key} = \"{v}\"` contains {}", describe_char(bad)),
+                        span(),
+                        "unsupported character",
+                    )
+                    .with_help(
+                        "use only letters, digits, `.`, `_`, `-` and `/`: the path is written as is into \
+                         Dockerfiles, compose files, PYTHONPATH and Python imports",
+                    ),
+                );
+            } else if let Some(module) = (key == "shared_package").then(|| non_module_dir(trimmed)).flatten() {
+                ctx.push(
+                    Diagnostic::error(
+                        "E0015",
+                        format!(
+                            "`[paths] shared_package = \"{v}\"` is not an importable Python package: `{module}` {}",
+                            if is_keyword(module) { "is a Python keyword" } else { "is not a Python identifier" }
+                        ),
+                        span(),
+                        "not a Python package path",
+                    )
+                    .with_help(
+                        "after the first directory (the project on PYTHONPATH), every directory is a module: \
+                         a Python identifier that is not a keyword, e.g. `shared/shared/generated` is \
+                         imported as `shared.generated`",
+                    ),
+                );
+            } else {
+                *slot = Utf8PathBuf::from(trimmed);
             }
         }
     }
     options
+}
+
+/// A character that output paths may hold: POSIX's portable file name characters and `/`.
+/// Anything else (a space, a quote, `$`, `:`) would need quoting in a Dockerfile, a compose file
+/// or PYTHONPATH.
+fn is_portable_path_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/')
+}
+
+/// The first directory of `path` (a safe relative path: no empty, `.` or `..` component) that
+/// keeps it from being an importable package, if any: the directories after the first (the
+/// project directory on PYTHONPATH), or the only one, must be identifiers and not keywords, as
+/// `targets::python::shared_module` needs.
+fn non_module_dir(path: &str) -> Option<&str> {
+    let parts: Vec<&str> = path.split('/').collect();
+    let module = if parts.len() > 1 { &parts[1..] } else { &parts[..] };
+    module.iter().copied().find(|p| !is_identifier(p) || is_keyword(p))
+}
+
+/// A character named for a message: `a space`, `a tab`, else the character in backticks.
+fn describe_char(c: char) -> String {
+    match c {
+        ' ' => "a space".to_owned(),
+        '\t' => "a tab".to_owned(),
+        _ => format!("`{}`", c.escape_debug()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_package_directories_after_the_first_are_modules() {
+        assert_eq!(non_module_dir("shared/shared/generated"), None);
+        assert_eq!(non_module_dir("generated"), None);
+        assert_eq!(non_module_dir("my-project/lib"), None, "the project directory is no module");
+        assert_eq!(non_module_dir("shared/my-lib/generated"), Some("my-lib"));
+        assert_eq!(non_module_dir("shared/class/generated"), Some("class"));
+        assert_eq!(non_module_dir("shared/x/2d"), Some("2d"));
+        assert_eq!(non_module_dir("my-lib"), Some("my-lib"), "a lone directory is the module");
+    }
+
+    #[test]
+    fn output_paths_hold_portable_characters_only() {
+        assert!("services/api-2_v1.0".chars().all(is_portable_path_char));
+        for bad in [' ', '\t', '"', '\'', '$', ':', '#', '*', 'é'] {
+            assert!(!is_portable_path_char(bad), "{bad:?}");
+        }
+        assert_eq!(describe_char(' '), "a space");
+        assert_eq!(describe_char('$'), "`$`");
+        assert_eq!(describe_char('\n'), "`\\n`");
+    }
 }
