@@ -5,9 +5,8 @@ use camino::{Utf8Path, Utf8PathBuf};
 use crate::diagnostics::{did_you_mean, Diagnostic, FileId, Span};
 use crate::fileset::is_safe_relative;
 use crate::spec::config::ConfigFile;
-use crate::targets::{Options, Target};
-
 use crate::targets::python::is_keyword;
+use crate::targets::{Options, Target};
 
 use super::{is_identifier, Ctx};
 
@@ -116,7 +115,7 @@ pub(crate) fn lower(ctx: &mut Ctx, config: Option<&(FileId, ConfigFile)>) -> Opt
                          Dockerfiles, compose files, PYTHONPATH and Python imports",
                     ),
                 );
-            } else if let Some(module) = (key == "shared_package").then(|| non_module_dir(trimmed)).flatten() {
+            } else if let Some(module) = non_module_dir(trimmed).filter(|_| key == "shared_package") {
                 ctx.push(
                     Diagnostic::error(
                         "E0015",
