@@ -74,19 +74,27 @@ impl Target {
     ];
 
     /// The targets generated when specgen.toml does not list any: every target of a Python
-    /// fleet. `rust` is opt-in (list it in specgen.toml, or use `specgen-build`).
-    pub const DEFAULT: [Target; 10] = [
-        Target::Pydantic,
-        Target::Fastapi,
-        Target::Client,
-        Target::Openapi,
-        Target::Typescript,
-        Target::Events,
-        Target::Asyncapi,
-        Target::Compose,
-        Target::Schemathesis,
-        Target::Graph,
-    ];
+    /// fleet, [`Target::ALL`] without the opt-in ones. `rust` is opt-in (list it in specgen.toml,
+    /// or use `specgen-build`).
+    pub const DEFAULT: [Target; 10] = {
+        let mut default = [Target::Pydantic; 10];
+        let (mut all, mut taken) = (0, 0);
+        while all < Target::ALL.len() {
+            if !Target::ALL[all].is_opt_in() {
+                default[taken] = Target::ALL[all];
+                taken += 1;
+            }
+            all += 1;
+        }
+        // A compile error, not a wrong list, when a target is added without updating the length.
+        assert!(taken == default.len(), "Target::DEFAULT's length is not the number of default targets");
+        default
+    };
+
+    /// Whether the target is generated only when asked for (not in [`Target::DEFAULT`]).
+    const fn is_opt_in(self) -> bool {
+        matches!(self, Target::Rust)
+    }
 
     /// The name used in specgen.toml and on the command line.
     pub fn name(self) -> &'static str {
@@ -388,5 +396,18 @@ fn format_name(p: Primitive) -> Option<&'static str> {
         Primitive::Uuid => Some("uuid"),
         Primitive::Decimal => Some("decimal"),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a project without a `targets` list gets: every target but `rust`, in `ALL`'s order.
+    #[test]
+    fn default_targets_are_all_but_rust() {
+        let expected: Vec<Target> = Target::ALL.into_iter().filter(|&t| t != Target::Rust).collect();
+        assert_eq!(Target::DEFAULT.to_vec(), expected);
+        assert!(Target::ALL.iter().all(|t| Target::from_name(t.name()) == Some(*t)));
     }
 }
