@@ -1,5 +1,5 @@
 //! Helpers of the unit tests: loading the example project, the good fixtures and the benchmark
-//! corpus, rendering one target, reading a rendered file, finding the Python venv.
+//! corpus, rendering one target, reading a rendered file.
 
 use camino::Utf8PathBuf;
 
@@ -61,19 +61,5 @@ pub fn benchmark_corpus(resources: usize) -> Option<tempfile::TempDir> {
     }
     assert!(!python_required(), "SPECGEN_REQUIRE_PYTHON=1 but bench/make_corpus.py did not run");
     eprintln!("skipping the benchmark corpus: python3 did not run bench/make_corpus.py");
-    None
-}
-
-/// The pinned venv (`SPECGEN_VENV`, else `target/venv`), or `None` (and a note) when it is
-/// missing, unless Python is required.
-pub fn venv() -> Option<std::path::PathBuf> {
-    let dir = std::env::var_os("SPECGEN_VENV")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/venv"));
-    if dir.join("bin/python").is_file() {
-        return Some(dir);
-    }
-    assert!(!python_required(), "SPECGEN_REQUIRE_PYTHON=1 but no venv at {}", dir.display());
-    eprintln!("skipping: no venv at {} (run scripts/setup-python.sh)", dir.display());
     None
 }

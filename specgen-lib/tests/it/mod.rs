@@ -10,6 +10,7 @@ mod graph;
 mod openapi;
 mod python;
 mod schemas;
+mod schemathesis;
 mod targets;
 
 use camino::{Utf8Path, Utf8PathBuf};
