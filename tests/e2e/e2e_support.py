@@ -313,6 +313,17 @@ class Worker:
                 self.process.wait(timeout=STOP_TIMEOUT)
         return self.process.returncode
 
+    def freeze(self) -> None:
+        """SIGSTOP: the worker stops on the spot and holds what it holds until `resume` or
+        `kill`; commands it already sent (an acknowledgement) still reach Redis."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT: a frozen worker goes on."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGCONT)
+
     def kill(self) -> None:
         """SIGKILL: the worker dies on the spot, acknowledging nothing more."""
         assert self.process is not None
