@@ -230,9 +230,8 @@ pub fn render_template(name: &str, ctx: Value) -> Result<String, RenderError> {
 /// one-component path is the module itself. An error when a component is no identifier, which
 /// validation rejects first (`E0015`).
 pub fn shared_module(opts: &Options) -> Result<String, RenderError> {
-    let parts: Vec<&str> = opts.roots.shared_package.components().map(|c| c.as_str()).collect();
-    let module = if parts.len() > 1 { &parts[1..] } else { &parts[..] };
-    if module.is_empty() || !module.iter().all(|p| is_python_name(p)) {
+    let module = module_dirs(opts.roots.shared_package.as_str());
+    if module.is_empty() || module.iter().any(|dir| !is_python_name(dir)) {
         return Err(RenderError {
             origin: "[paths] shared_package".into(),
             message: format!(
@@ -242,6 +241,22 @@ pub fn shared_module(opts: &Options) -> Result<String, RenderError> {
         });
     }
     Ok(module.join("."))
+}
+
+/// The first directory of a shared package path that keeps it from being importable
+/// ([`shared_module`]): one of its module's directories that is no identifier or is a keyword.
+pub(crate) fn non_module_dir(path: &str) -> Option<&str> {
+    module_dirs(path).into_iter().find(|dir| !is_python_name(dir))
+}
+
+/// The components of a shared package path that name its module: all but the first (the project
+/// directory on `PYTHONPATH`), or the only one.
+fn module_dirs(path: &str) -> Vec<&str> {
+    let mut dirs: Vec<&str> = camino::Utf8Path::new(path).components().map(|c| c.as_str()).collect();
+    if dirs.len() > 1 {
+        dirs.remove(0);
+    }
+    dirs
 }
 
 fn is_python_name(s: &str) -> bool {

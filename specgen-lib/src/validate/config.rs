@@ -5,10 +5,10 @@ use camino::{Utf8Path, Utf8PathBuf};
 use crate::diagnostics::{did_you_mean, Diagnostic, FileId, Span};
 use crate::fileset::is_safe_relative;
 use crate::spec::config::ConfigFile;
-use crate::targets::python::is_keyword;
+use crate::targets::python::{is_keyword, non_module_dir};
 use crate::targets::{Options, Target};
 
-use super::{is_identifier, Ctx};
+use super::Ctx;
 
 /// Parses specgen.toml; errors carry the span the TOML parser reports.
 pub(crate) fn parse(file: FileId, text: &str) -> Result<ConfigFile, Diagnostic> {
@@ -145,16 +145,6 @@ pub(crate) fn lower(ctx: &mut Ctx, config: Option<&(FileId, ConfigFile)>) -> Opt
 /// or PYTHONPATH.
 fn is_portable_path_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/')
-}
-
-/// The first directory of `path` (a safe relative path: no empty, `.` or `..` component) that
-/// keeps it from being an importable package, if any: the directories after the first (the
-/// project directory on PYTHONPATH), or the only one, must be identifiers and not keywords, as
-/// `targets::python::shared_module` needs.
-fn non_module_dir(path: &str) -> Option<&str> {
-    let parts: Vec<&str> = path.split('/').collect();
-    let module = if parts.len() > 1 { &parts[1..] } else { &parts[..] };
-    module.iter().copied().find(|p| !is_identifier(p) || is_keyword(p))
 }
 
 /// A character named for a message: `a space`, `a tab`, else the character in backticks.
