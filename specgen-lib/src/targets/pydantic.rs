@@ -75,6 +75,19 @@ enum Definition<'a> {
     Class(&'a Class),
 }
 
+impl Definition<'_> {
+    /// About as many bytes as its text takes in `schemas.py`, a little more for most: the
+    /// writer makes room for a run of definitions at once instead of growing by doubling.
+    fn estimated_bytes(&self) -> usize {
+        match self {
+            Definition::Enum(e) => 48 + e.name.len() + 24 * e.values.len(),
+            Definition::Class(class) => {
+                96 + class.name.len() + class.description.as_deref().map_or(0, str::len) + 48 * class.fields.len()
+            }
+        }
+    }
+}
+
 /// Renders `<shared_package>/schemas.py` and `<shared_package>/__init__.py` when the project has a
 /// `models.yaml`; nothing otherwise.
 pub fn render(ir: &Ir, opts: &Options) -> Result<FileSet, RenderError> {
@@ -126,6 +139,7 @@ fn render_schemas(ir: &Ir, banner: &str, verify: bool) -> Result<String, RenderE
     let halves = in_two(&definitions, PARALLEL_DEFINITIONS, |definitions| {
         let mut half = Lowering::new(&names);
         let mut half_writer = PyWriter::new(TEMPLATE, ir.python_version);
+        half_writer.reserve(definitions.iter().map(Definition::estimated_bytes).sum());
         for definition in definitions {
             match definition {
                 Definition::Enum(e) => half.write_enum(&mut half_writer, e, enum_base)?,

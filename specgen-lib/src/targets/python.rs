@@ -529,6 +529,12 @@ impl PyWriter {
         }
     }
 
+    /// Makes room for `bytes` more of text, so that a writer given a large file's worth of
+    /// blocks does not grow by doubling (each step a copy, in part into fresh memory).
+    pub fn reserve(&mut self, bytes: usize) {
+        self.parts.last_mut().expect("a writer always has a part").text.reserve(bytes);
+    }
+
     fn part(&mut self) -> &mut Part {
         let part = self.parts.last_mut().expect("a writer always has a part");
         debug_assert!(!part.blocks.is_empty(), "PyWriter::block must come first");
