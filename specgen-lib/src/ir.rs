@@ -493,12 +493,10 @@ impl Service {
     /// as a subscriber's failure report (`publish_on_error`), or directly (`publishes`).
     pub fn publishes_event(&self, event: &str) -> bool {
         self.publishes.iter().any(|e| e == event)
-            || self.operations().any(|op| {
-                op.events.as_ref().is_some_and(|e| {
-                    e.publish_on_success.as_deref() == Some(event)
-                        || (e.subscribe.is_some() && e.publish_on_error.as_deref() == Some(event))
-                })
-            })
+            || self
+                .operations()
+                .flat_map(|op| op.events.iter().flat_map(OperationEvents::published))
+                .any(|e| e == event)
     }
 
     /// Every operation of every domain, domains sorted by name, operations in file order.
@@ -713,8 +711,25 @@ pub struct OperationEvents {
     pub subscribe: Option<String>,
     /// Event the output is published to after success.
     pub publish_on_success: Option<String>,
-    /// Event an error report is published to on failure.
+    /// Event an error report is published to on failure, as written: it takes effect only
+    /// where the operation subscribes (see [`OperationEvents::error_event`]).
     pub publish_on_error: Option<String>,
+}
+
+impl OperationEvents {
+    /// The event a failure of the operation is reported to: `publish_on_error`, where the
+    /// operation subscribes. What fails and is reported is the handling of a message; on an
+    /// operation that subscribes to nothing the binding is ignored (validation warns, W0303).
+    pub fn error_event(&self) -> Option<&str> {
+        self.publish_on_error.as_deref().filter(|_| self.subscribe.is_some())
+    }
+
+    /// The events the operation publishes: `publish_on_success`, then [`error_event`].
+    ///
+    /// [`error_event`]: OperationEvents::error_event
+    pub fn published(&self) -> impl Iterator<Item = &str> {
+        self.publish_on_success.as_deref().into_iter().chain(self.error_event())
+    }
 }
 
 /// One `consumes` entry of a manifest.

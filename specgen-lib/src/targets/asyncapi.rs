@@ -122,12 +122,7 @@ fn document(ir: &Ir, events_file: &str) -> Result<String, RenderError> {
             let Some(bindings) = &op.events else { continue };
             let subscribe = bindings.subscribe.as_deref().map(|e| (Binding::Subscribe, e));
             let on_success = bindings.publish_on_success.as_deref().map(|e| (Binding::PublishOnSuccess, e));
-            // Published by the subscription's error handler: without a subscription, never.
-            let on_error = bindings
-                .publish_on_error
-                .as_deref()
-                .filter(|_| subscribe.is_some())
-                .map(|e| (Binding::PublishOnError, e));
+            let on_error = bindings.error_event().map(|e| (Binding::PublishOnError, e));
             for (binding, event_name) in [subscribe, on_success, on_error].into_iter().flatten() {
                 let event = ir.event(event_name).ok_or_else(|| bug(format!("unknown event `{event_name}`")))?;
                 let key = format!("{}-{}-{}", service.name, op.name, binding.key());

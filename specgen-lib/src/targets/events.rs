@@ -10,8 +10,9 @@
 //!   rely on it. It is typed `Any` (a module `__getattr__`), so new code should call
 //!   `get_broker()`.
 //! - `async def publish_<event>(message: schemas.<Class>, *, broker=None)` for every event that
-//!   is `publish: true` or that an operation publishes (`publish_on_success`,
-//!   `publish_on_error`; validation warns about the flag in that case), in events.yaml order.
+//!   is `publish: true` or that an operation publishes (`publish_on_success`, or
+//!   `publish_on_error` of an operation that subscribes; validation warns about the flag in
+//!   that case), in events.yaml order.
 //!   Each appends the message to the Redis Stream named after the event (`XADD`, through
 //!   FastStream's envelope, so FastStream subscribers read it). `broker` lets a caller (a test,
 //!   a router given its own broker) publish through another broker.
@@ -81,15 +82,68 @@ pub fn publisher_name(event: &str) -> String {
     format!("publish_{event}")
 }
 
-/// The events that get a publisher: declared `publish: true`, or published by an operation.
+/// The events that get a publisher: declared `publish: true`, or published by a service
+/// ([`Ir::publishers`]: by an operation's binding, or directly). So the publishers, the broker
+/// wiring and the documents agree on who publishes what, also where a `publish_on_error` is
+/// ignored (W0303).
 pub fn published(ir: &Ir) -> impl Iterator<Item = &Event> {
-    ir.events.iter().filter(|event| {
-        event.publish
-            || ir.services.iter().flat_map(|s| &s.domains).flat_map(|d| &d.operations).any(|op| {
-                op.events.as_ref().is_some_and(|e| {
-                    e.publish_on_success.as_deref() == Some(event.name.as_str())
-                        || e.publish_on_error.as_deref() == Some(event.name.as_str())
-                })
-            })
-    })
+    ir.events.iter().filter(|event| event.publish || !ir.publishers(&event.name).is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{Domain, Operation, OperationEvents, Service, ServiceKind};
+
+    #[test]
+    fn publishers_for_events_declared_or_published() {
+        let event = |name: &str, publish: bool| Event {
+            name: name.into(),
+            message: "Note".into(),
+            publish,
+            subscribe: true,
+            description: None,
+        };
+        let op = |name: &str, events: OperationEvents| Operation {
+            name: name.into(),
+            summary: None,
+            description: None,
+            input: Some("Note".into()),
+            output: Some(crate::ir::Output { class: "Note".into(), list: false }),
+            params: Vec::new(),
+            rest: None,
+            events: Some(events),
+        };
+        let binding = |subscribe: Option<&str>, on_success: Option<&str>, on_error: Option<&str>| OperationEvents {
+            subscribe: subscribe.map(Into::into),
+            publish_on_success: on_success.map(Into::into),
+            publish_on_error: on_error.map(Into::into),
+        };
+        let ir = Ir {
+            events: ["declared", "on_success", "on_error", "ignored_on_error", "direct", "only_subscribed"]
+                .into_iter()
+                .map(|name| event(name, name == "declared"))
+                .collect(),
+            services: vec![Service {
+                domains: vec![Domain {
+                    name: "notes".into(),
+                    file: "services/svc/spec/notes.yaml".into(),
+                    prefix: String::new(),
+                    tags: Vec::new(),
+                    operations: vec![
+                        op("make", binding(None, Some("on_success"), Some("ignored_on_error"))),
+                        op("handle", binding(Some("only_subscribed"), None, Some("on_error"))),
+                    ],
+                }],
+                publishes: vec!["direct".into()],
+                ..Service::new("svc", ServiceKind::Python)
+            }],
+            ..Ir::default()
+        };
+        let names: Vec<&str> = published(&ir).map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["declared", "on_success", "on_error", "direct"]);
+        // The documents and the compose file read the same rule.
+        assert!(ir.publishers("ignored_on_error").is_empty());
+        assert_eq!(ir.publishers("on_error").len(), 1);
+    }
 }

@@ -96,7 +96,7 @@ impl<'a> ServiceCx<'a> {
                     self.import_events(&mut imports);
                     format!("{EVENTS_ALIAS}.{}(result, broker=broker)", events::publisher_name(e))
                 });
-                let on_error = match bindings.publish_on_error.as_deref() {
+                let on_error = match bindings.error_event() {
                     Some(e) => {
                         self.import_events(&mut imports);
                         let builder = self.error_builder(e, &mut builders)?;
