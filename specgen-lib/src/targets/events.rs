@@ -10,9 +10,9 @@
 //!   rely on it. It is typed `Any` (a module `__getattr__`), so new code should call
 //!   `get_broker()`.
 //! - `async def publish_<event>(message: schemas.<Class>, *, broker=None)` for every event that
-//!   is `publish: true` or that an operation publishes (`publish_on_success`, or
-//!   `publish_on_error` of an operation that subscribes; validation warns about the flag in
-//!   that case), in events.yaml order.
+//!   is `publish: true` or that a service publishes (an operation's `publish_on_success`, a
+//!   subscriber's `publish_on_error`, or the service's `publishes` list; validation warns about
+//!   the flag in that case), in events.yaml order.
 //!   Each appends the message to the Redis Stream named after the event (`XADD`, through
 //!   FastStream's envelope, so FastStream subscribers read it). `broker` lets a caller (a test,
 //!   a router given its own broker) publish through another broker.
