@@ -55,9 +55,13 @@ pub struct ServiceSpec {
     /// Services or infrastructure (`postgres`, `redis`) this one waits for, with the condition.
     #[serde(default)]
     pub depends_on: IndexMap<Spanned<String>, Spanned<DependsCondition>>,
-    /// Compose profiles.
+    /// Compose profiles: the service starts only when one of them is active (`docker compose
+    /// --profile <name> up`); without any it always starts. A name is a letter or digit followed
+    /// by letters, digits, `_`, `.` or `-` (Compose's rule). A service that waits for this one
+    /// (`depends_on`) must have profiles, all of them among these.
     #[serde(default)]
-    pub profiles: Vec<String>,
+    #[schemars(inner(pattern(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")))]
+    pub profiles: Vec<Spanned<String>>,
 }
 
 /// Kinds of services.

@@ -283,7 +283,22 @@ fn lower_services_file(ctx: &mut Ctx, file: &spec::ServicesFile, services: &mut 
             }
         }
         service.scaffold = s.scaffold.unwrap_or(true);
-        service.profiles = s.profiles.clone();
+        for profile in &s.profiles {
+            if !is_profile_name(&profile.value) {
+                ctx.push(
+                    Diagnostic::error(
+                        "E0424",
+                        format!("`{}` is not a Compose profile name", profile.value),
+                        profile.span,
+                        "not a profile name",
+                    )
+                    .with_help(
+                        "a profile name is a letter or digit followed by one or more letters, digits, `_`, `.` or `-`, e.g. `workers`",
+                    ),
+                );
+            }
+        }
+        service.profiles = s.profiles.iter().map(|p| p.value.clone()).collect();
         services.insert(name.value.clone(), service);
     }
     // depends_on once every name is known (a service may depend on one listed after it).
@@ -424,6 +439,10 @@ fn check_compose_startup(ctx: &mut Ctx, file: &spec::ServicesFile, services: &BT
         let s = &entry.value;
         for (target, condition) in &s.depends_on {
             let Some(waited) = services.get(&target.value) else { continue };
+            let profiles: Vec<&str> = s.profiles.iter().map(|p| p.value.as_str()).collect();
+            if let Some(gap) = profile_gap(&s.name.value, &profiles, waited, target.span) {
+                ctx.push(gap);
+            }
             if condition.value == spec::DependsCondition::ServiceHealthy && !waited.has_healthcheck() {
                 ctx.push(
                     Diagnostic::error(
@@ -472,6 +491,44 @@ fn check_compose_startup(ctx: &mut Ctx, file: &spec::ServicesFile, services: &BT
             ports.insert(port, &service.name);
         }
     }
+}
+
+/// A Compose profile name: `[a-zA-Z0-9][a-zA-Z0-9_.-]+`, the rule Compose documents.
+fn is_profile_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && name.len() > 1
+        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+}
+
+/// The error, at `span` (the `depends_on` key), when `waiter`, started with `profiles` (none:
+/// always), can be started while `waited`, which it depends on, is not: Compose starts a
+/// dependency only when one of its own profiles is active, and refuses a project where an
+/// enabled service depends on a disabled one ("service … is required by … but is disabled",
+/// since Compose 2.18).
+fn profile_gap(waiter: &str, profiles: &[&str], waited: &Service, span: Span) -> Option<Diagnostic> {
+    if waited.profiles.is_empty() {
+        return None;
+    }
+    let waited_name = &waited.name;
+    let (message, help) = match profiles.iter().find(|p| !waited.profiles.iter().any(|w| w == *p)) {
+        None if !profiles.is_empty() => return None,
+        None => {
+            let gated = waited.profiles.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ");
+            (
+                format!("`{waiter}` always starts, but `{waited_name}`, which it waits for, starts only with profile {gated}"),
+                format!("give `{waiter}` profiles among {gated}, or remove the profiles of `{waited_name}`"),
+            )
+        }
+        Some(missing) => (
+            format!("`{waiter}` starts with profile `{missing}`, but `{waited_name}`, which it waits for, does not"),
+            format!("add `{missing}` to the profiles of `{waited_name}`, or remove it from `{waiter}`"),
+        ),
+    };
+    Some(
+        Diagnostic::error("E0425", message, span, "may not be running")
+            .with_help(format!("{help}: Compose refuses to start a service whose dependency is disabled")),
+    )
 }
 
 /// Compose cannot start services that wait for each other: report each depends_on cycle.
@@ -728,5 +785,33 @@ mod tests {
         assert_eq!(normalise_route("/a}b/{c"), "/ab/{}");
         assert_eq!(normalise_route("/{a{b}c"), "/{}{}c");
         assert_eq!(normalise_route(""), "");
+    }
+
+    #[test]
+    fn profile_names_follow_compose() {
+        for good in ["workers", "w2", "0day", "night_shift", "v1.2-beta"] {
+            assert!(is_profile_name(good), "{good}");
+        }
+        for bad in ["", "w", "-x", "_x", ".x", "night shift", "x/y", "$HOME", "über", "x*"] {
+            assert!(!is_profile_name(bad), "{bad}");
+        }
+    }
+
+    /// A service may wait for one behind profiles only when it has profiles, all among those.
+    #[test]
+    fn a_dependency_behind_a_profile_needs_a_waiter_behind_it_too() {
+        let mut waited = Service::new("worker", ServiceKind::PythonFaststream);
+        let gap = |profiles: &[&str], waited: &Service| {
+            profile_gap("api", profiles, waited, Span::file_start(crate::diagnostics::FileId(0))).map(|d| d.message)
+        };
+        assert_eq!(gap(&[], &waited), None, "neither has profiles");
+        assert_eq!(gap(&["a"], &waited), None, "the dependency always starts");
+        waited.profiles = vec!["a".into(), "b".into()];
+        assert_eq!(gap(&["a"], &waited), None);
+        assert_eq!(gap(&["b", "a"], &waited), None);
+        let always = gap(&[], &waited).expect("a service without profiles always starts");
+        assert!(always.contains("starts only with profile `a`, `b`"), "{always}");
+        let missing = gap(&["a", "c"], &waited).expect("with only `c` active, `api` starts and `worker` does not");
+        assert!(missing.contains("profile `c`"), "{missing}");
     }
 }

@@ -41,55 +41,44 @@ fn docker_compose() -> Option<PathBuf> {
     found
 }
 
-/// Profiles that YAML 1.1, YAML 1.2 or compose's interpolation would misread if written bare.
+/// Profiles that YAML 1.1 or YAML 1.2 would read as something else than the string if written
+/// bare: booleans, nulls, numbers in every base, a date. All are Compose profile names
+/// (`[a-zA-Z0-9][a-zA-Z0-9_.-]+`); names with other characters (`$HOME`, `a b`, `#x`), which
+/// compose would also misread, are rejected by validation (E0424) before anything is written.
 const HOSTILE_PROFILES: &[&str] = &[
     "yes",
     "no",
     "on",
     "off",
-    "y",
-    "N",
+    "Yes",
+    "NO",
     "true",
+    "False",
     "null",
-    "~",
+    "Null",
+    "NULL",
+    "nan",
     "1e3",
+    "1.5",
     "0o12",
     "0x1f",
     "012",
+    "0b101",
+    "1_000",
     "2024-01-01",
-    "12:30",
-    "a: b",
-    "#x",
-    "x #y",
-    "- x",
-    "*a",
-    "&a",
-    "!t",
-    "%p",
-    "@p",
-    "`p",
-    "[p]",
-    "{p}",
-    "p,q",
-    "'q'",
-    "\"q\"",
-    "back\\slash",
-    "naïve",
-    "日本",
-    "$HOME",
-    "${X:-1}",
-    "$$",
-    "a b",
+    "y2",
+    "09",
 ];
 
 /// A project written here: hostile profiles, a Node front end without spec files (its
-/// Dockerfile and `.env` are the user's), a custom Dockerfile, a `scaffold: false` entry.
+/// Dockerfile and `.env` are the user's; it waits for the API, so it has one of the API's
+/// profiles, E0425), a custom Dockerfile, a `scaffold: false` entry.
 fn hostile_project(root: &Path) {
     let profiles: Vec<String> = HOSTILE_PROFILES.iter().map(|p| serde_json::to_string(p).unwrap()).collect();
     let services = format!(
         "version: 2\nservices:\n  - name: api\n    type: python-fastapi\n    port: 9000\n    custom_dockerfile: true\n    \
          access: [internet]\n    depends_on: {{cache: service_started, postgres: service_healthy}}\n    \
-         profiles: [{}]\n  - name: web\n    type: node\n    depends_on: {{api: service_healthy}}\n  \
+         profiles: [{}]\n  - name: web\n    type: node\n    depends_on: {{api: service_healthy}}\n    profiles: [\"yes\"]\n  \
          - name: cache\n    scaffold: false\n    dev_template: false\n",
         profiles.join(", ")
     );
