@@ -437,9 +437,9 @@ fn lower_publishes(ctx: &mut Ctx, ir: &Ir, s: &spec::ServiceSpec) -> Vec<String>
 fn check_compose_startup(ctx: &mut Ctx, file: &spec::ServicesFile, services: &BTreeMap<String, Service>) {
     for entry in &file.services {
         let s = &entry.value;
+        let profiles: Vec<&str> = s.profiles.iter().map(|p| p.value.as_str()).collect();
         for (target, condition) in &s.depends_on {
             let Some(waited) = services.get(&target.value) else { continue };
-            let profiles: Vec<&str> = s.profiles.iter().map(|p| p.value.as_str()).collect();
             if let Some(gap) = profile_gap(&s.name.value, &profiles, waited, target.span) {
                 ctx.push(gap);
             }
@@ -515,9 +515,10 @@ fn profile_gap(waiter: &str, profiles: &[&str], waited: &Service, span: Span) ->
         None if !profiles.is_empty() => return None,
         None => {
             let gated = waited.profiles.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ");
+            let with = if waited.profiles.len() == 1 { "profile" } else { "one of the profiles" };
             (
-                format!("`{waiter}` always starts, but `{waited_name}`, which it waits for, starts only with profile {gated}"),
-                format!("give `{waiter}` profiles among {gated}, or remove the profiles of `{waited_name}`"),
+                format!("`{waiter}` always starts, but `{waited_name}`, which it waits for, starts only with {with} {gated}"),
+                format!("give `{waiter}` {with} {gated} too, or remove the profiles of `{waited_name}`"),
             )
         }
         Some(missing) => (
@@ -810,7 +811,7 @@ mod tests {
         assert_eq!(gap(&["a"], &waited), None);
         assert_eq!(gap(&["b", "a"], &waited), None);
         let always = gap(&[], &waited).expect("a service without profiles always starts");
-        assert!(always.contains("starts only with profile `a`, `b`"), "{always}");
+        assert!(always.contains("starts only with one of the profiles `a`, `b`"), "{always}");
         let missing = gap(&["a", "c"], &waited).expect("with only `c` active, `api` starts and `worker` does not");
         assert!(missing.contains("profile `c`"), "{missing}");
     }
