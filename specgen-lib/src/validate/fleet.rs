@@ -505,7 +505,7 @@ fn is_profile_name(name: &str) -> bool {
 /// always), can be started while `waited`, which it depends on, is not: Compose starts a
 /// dependency only when one of its own profiles is active, and refuses a project where an
 /// enabled service depends on a disabled one ("service … is required by … but is disabled",
-/// since Compose 2.18).
+/// since Compose 2.18.1).
 fn profile_gap(waiter: &str, profiles: &[&str], waited: &Service, span: Span) -> Option<Diagnostic> {
     if waited.profiles.is_empty() {
         return None;
