@@ -490,9 +490,9 @@ enum OnDisk {
 fn compare_with_file(full: &Utf8Path, expected: &[u8]) -> io::Result<OnDisk> {
     let mut file = fs::File::open(full)?;
     let length_matches = file.metadata()?.len() == expected.len() as u64;
-    // One byte more than `expected` where that is less than a piece: a longer file then shows
-    // in the first read.
-    let mut buffer = vec![0; (expected.len() + 1).clamp(BANNER_BYTES, COMPARE_PIECE_BYTES)];
+    // A file of another length differs whatever it holds (`length_matches`; the comparison
+    // below also catches one that grows meanwhile), so `expected`'s length is room enough.
+    let mut buffer = vec![0; expected.len().clamp(BANNER_BYTES, COMPARE_PIECE_BYTES)];
     let first = fill(&mut file, &mut buffer)?;
     // The first piece holds the whole banner, or the whole file when it is shorter.
     let differs = OnDisk::Differs { ours: may_overwrite(&buffer[..first]) };
