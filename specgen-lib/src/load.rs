@@ -6,6 +6,7 @@
 //! This module reads files but knows nothing of their content beyond "is it UTF-8".
 
 use std::collections::BTreeMap;
+use std::io::Read as _;
 
 use camino::{Utf8Path, Utf8PathBuf};
 
@@ -272,11 +273,32 @@ enum ReadError {
 }
 
 fn read_text(path: &Utf8Path) -> Result<String, ReadError> {
-    let meta = std::fs::metadata(path).map_err(ReadError::Io)?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(ReadError::TooLarge(meta.len()));
+    // The size is checked on the open file, which is then read in one call and a last one that
+    // finds its end: five system calls a file (`fs::read` after a `metadata` takes six, and
+    // reading through `take` alone more), each a few microseconds here, where a large project
+    // has hundreds of files.
+    let mut file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    let len = file.metadata().map_err(ReadError::Io)?.len();
+    if len > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge(len));
     }
-    let bytes = std::fs::read(path).map_err(ReadError::Io)?;
+    let mut bytes = vec![0; len as usize];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        match file.read(&mut bytes[filled..]) {
+            // Shorter than it was a moment ago.
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(ReadError::Io(e)),
+        }
+    }
+    bytes.truncate(filled);
+    // Longer than it was: read on, to one byte past the limit at most.
+    file.take(MAX_FILE_BYTES + 1 - filled as u64).read_to_end(&mut bytes).map_err(ReadError::Io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge(bytes.len() as u64));
+    }
     // Why strip a BOM: some Windows editors add one; it is not part of the YAML.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").map(<[u8]>::to_vec).unwrap_or(bytes);
     String::from_utf8(bytes).map_err(|e| {
@@ -303,8 +325,8 @@ fn walk(root: &Utf8Path) -> Result<Vec<Utf8PathBuf>, Diagnostic> {
     let services = root.join("services");
     for service in sorted_dir(&services) {
         let spec_dir = services.join(&service).join("spec");
-        for file in sorted_dir(&spec_dir) {
-            if file.ends_with(".yaml") && spec_dir.join(&file).is_file() {
+        for file in sorted_files(&spec_dir) {
+            if file.ends_with(".yaml") {
                 found.push(Utf8PathBuf::from(format!("services/{service}/spec/{file}")));
             }
         }
@@ -315,8 +337,27 @@ fn walk(root: &Utf8Path) -> Result<Vec<Utf8PathBuf>, Diagnostic> {
 /// Entry names of a directory, sorted; empty if it does not exist. Non-UTF-8 names are skipped
 /// (they cannot be spec files).
 fn sorted_dir(dir: &Utf8Path) -> Vec<String> {
+    sorted_names(dir, |_| true)
+}
+
+/// The names of the files (or links to files) in a directory, as [`sorted_dir`]. The kind of
+/// an entry comes with the directory listing on most file systems: only a link costs a `stat`.
+fn sorted_files(dir: &Utf8Path) -> Vec<String> {
+    sorted_names(dir, |entry| match entry.file_type() {
+        Ok(kind) if kind.is_symlink() => entry.path().is_file(),
+        Ok(kind) => kind.is_file(),
+        Err(_) => false,
+    })
+}
+
+fn sorted_names(dir: &Utf8Path, keep: impl Fn(&std::fs::DirEntry) -> bool) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
-    let mut names: Vec<String> = entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();
+    let mut names: Vec<String> = entries
+        .filter_map(|e| {
+            let e = e.ok()?;
+            keep(&e).then(|| e.file_name().into_string().ok()).flatten()
+        })
+        .collect();
     names.sort();
     names
 }
@@ -408,5 +449,40 @@ mod tests {
             .collect();
         let late = format!("services/svc/spec/d{:03}.yaml", PARALLEL_READS + 5);
         assert_eq!(reported, [("E0007", "services/svc/spec/d003.yaml"), ("E0007", late.as_str())]);
+    }
+
+    /// Discovery takes a domain file, or a link to one, by its listing; it skips directories
+    /// and links that lead nowhere or to a directory. Reading keeps the text exact (a BOM
+    /// dropped, an empty file empty) and refuses a file over the limit without reading it.
+    #[test]
+    fn spec_files_are_found_by_kind_and_read_whole() {
+        let (_dir, root) = project(2, &[]);
+        let spec = root.join("services/svc/spec");
+        std::fs::create_dir(spec.join("folder.yaml")).unwrap();
+        std::os::unix::fs::symlink(spec.join("d000.yaml"), spec.join("linked.yaml")).unwrap();
+        std::os::unix::fs::symlink(spec.join("missing.yaml"), spec.join("dangling.yaml")).unwrap();
+        std::os::unix::fs::symlink(spec.join("folder.yaml"), spec.join("to_folder.yaml")).unwrap();
+        std::fs::write(spec.join("empty.yaml"), "").unwrap();
+        std::fs::write(spec.join("bom.yaml"), "\u{feff}operations: {}\n").unwrap();
+        let loaded = load(&Input::Root(root.clone())).unwrap();
+        let read: Vec<(&str, &str)> = loaded.sources.iter().map(|(_, f)| (f.path.as_str(), f.text.as_str())).collect();
+        let first = "operations:\n  op_0:\n    summary: \"file 0\"\n";
+        assert_eq!(
+            read,
+            [
+                ("services/svc/spec/bom.yaml", "operations: {}\n"),
+                ("services/svc/spec/d000.yaml", first),
+                ("services/svc/spec/d001.yaml", "operations:\n  op_1:\n    summary: \"file 1\"\n"),
+                ("services/svc/spec/empty.yaml", ""),
+                ("services/svc/spec/linked.yaml", first),
+            ]
+        );
+
+        let large = std::fs::File::create(spec.join("large.yaml")).unwrap();
+        large.set_len(MAX_FILE_BYTES + 1).unwrap();
+        let diags = load(&Input::Root(root)).unwrap_err();
+        let codes: Vec<&str> = diags.items.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["E0006"]);
+        assert!(diags.items[0].message.contains("large.yaml"), "{}", diags.items[0].message);
     }
 }
