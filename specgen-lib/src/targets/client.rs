@@ -38,7 +38,8 @@ use crate::load::InputNames;
 
 use super::python::{
     enum_member_names, escape_ident, is_keyword, is_plain_code, is_sanitized_ident, layout_file, pascal, push_all,
-    push_py_str, py_doc, py_float, py_str, render_template, shared_module, Bracketed, ModuleText, SHADOWED_BUILTINS,
+    push_py_str, py_doc, py_float, py_str, render_around, render_template, shared_module, Bracketed, ModuleText,
+    SHADOWED_BUILTINS, SPLICED,
 };
 use super::{banner, Options, OutputPath, RenderError};
 use crate::name_map::NameSet;
@@ -697,7 +698,7 @@ fn service_module(ir: &Ir, service: &Service) -> Result<String, RenderError> {
     let class_name = client_class(&service.name);
     let mut scope = Scope::new(ir, std::slice::from_ref(&class_name));
     let names = method_names(service);
-    let mut methods = Vec::new();
+    let mut methods = Vec::with_capacity(names.len());
     for ((op, _), name) in rest_operations(service).zip(&names) {
         methods.push(method(&mut scope, name, op)?);
     }
@@ -745,16 +746,20 @@ fn service_module(ir: &Ir, service: &Service) -> Result<String, RenderError> {
         class_name => class_name,
         class_doc => py_doc(&class_doc),
         env_var => var,
-        methods => {
-            let mut text = ModuleText::with_capacity(methods_size(&methods));
-            // The methods start on the line after `_env_var`.
-            text.line_break();
-            let mut line = Bracketed::default();
-            methods.iter().for_each(|m| m.push_definition(&mut text, &mut line));
-            text.into_text()
-        },
+        methods => SPLICED,
     };
-    python_file(ir, "client_service.py.j2", ctx)
+    let template = "client_service.py.j2";
+    let around = render_around(template, ctx, 1)?;
+    let mut pieces = around.pieces();
+    let mut text = ModuleText::with_capacity(around.text_len() + methods_size(&methods));
+    text.scanned_lines().push_str(pieces.next().unwrap_or_default());
+    // The methods start on the line after `_env_var`.
+    text.line_break();
+    let mut line = Bracketed::default();
+    methods.iter().for_each(|m| m.push_definition(&mut text, &mut line));
+    let mut source = text.into_text();
+    source.extend(pieces);
+    layout_file(template, &source, ir.python_version)
 }
 
 /// Appends an import section, separated from the previous one by a blank line.

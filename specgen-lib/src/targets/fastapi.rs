@@ -79,8 +79,8 @@ use crate::parallel::each_in_two;
 
 use super::python::{
     enum_member_names, escape_ident, escaped_ident, is_keyword, is_plain_code, layout_file, pascal, push_all,
-    push_py_doc, push_py_str, py_decimal, py_doc, py_float, py_integer, py_regex, py_str, render_template,
-    shared_module, unique_idents, Bracketed, ModuleText, LINE_LENGTH, SHADOWED_BUILTINS,
+    push_py_doc, push_py_str, py_decimal, py_doc, py_float, py_integer, py_regex, py_str, render_around,
+    render_template, shared_module, unique_idents, Bracketed, ModuleText, LINE_LENGTH, SHADOWED_BUILTINS, SPLICED,
 };
 use super::{banner, decimal, events, Digits, Options, OutputPath, RenderError, SCAFFOLD_HEADER};
 use crate::name_map::{NameMap, NameSet};
@@ -1004,10 +1004,14 @@ impl<'a> ServiceCx<'a> {
         let mut line = Bracketed::default();
         let mut doc_text = String::new();
         let mut domains = Vec::with_capacity(self.domains.len());
+        // The methods of every domain, one domain after the other, spliced into the template's
+        // text at the end.
+        let ops: usize = self.domains.iter().map(|d| d.ops.len()).sum();
+        let mut methods = ModuleText::with_capacity(160 * ops);
+        let mut ranges = Vec::with_capacity(self.domains.len());
         for d in &self.domains {
             // Each method after a blank line: its `def` line, then its docstring, or `...` on
             // the `def` line when it has none (as ruff writes stubs).
-            let mut methods = ModuleText::with_capacity(160 * d.ops.len());
             for names in &d.ops {
                 self.signature(&mut imports, names, &mut line);
                 methods.line_break();
@@ -1029,25 +1033,34 @@ impl<'a> ServiceCx<'a> {
                 }
                 methods.line_break();
             }
-            let methods = methods.into_text();
+            let start = ranges.last().map_or(0, |r: &std::ops::Range<usize>| r.end);
+            ranges.push(start..methods.end_piece());
             let doc = py_doc(&format!(
                 "Operations of the `{}` domain.\n\nImplemented by `controllers.{}.{}`.\n",
                 d.domain.name, d.module, d.controller
             ));
-            domains.push(context! { name => &d.protocol, doc, methods });
+            domains.push(context! { name => &d.protocol, doc, methods => SPLICED });
         }
+        let methods = methods.into_text();
         let module_doc =
             py_doc(&format!("Controller protocols of the `{}` service, one per domain.", self.service.name));
-        self.render(
-            "fastapi_protocols.py.j2",
-            context! {
-                banner => self.banner(None).trim_end(),
-                module_doc,
-                imports => imports.text(),
-                protocol,
-                domains,
-            },
-        )
+        let template = "fastapi_protocols.py.j2";
+        let ctx = context! {
+            banner => self.banner(None).trim_end(),
+            module_doc,
+            imports => imports.text(),
+            protocol,
+            domains,
+        };
+        let around = render_around(template, ctx, ranges.len())?;
+        let mut source = String::with_capacity(around.text_len() + methods.len());
+        let mut pieces = around.pieces();
+        source.push_str(pieces.next().unwrap_or_default());
+        for (range, piece) in ranges.into_iter().zip(pieces) {
+            source.push_str(&methods[range]);
+            source.push_str(piece);
+        }
+        self.format(template, &source)
     }
 
     /// The type of `get_db`: a dependency yielding one session.

@@ -225,6 +225,45 @@ pub fn render_template(name: &str, ctx: Value) -> Result<String, RenderError> {
     template.render(ctx).map_err(|e| render_error(name, format!("{e:#}")))
 }
 
+/// What a context gives a template for text that the target writes itself, around the
+/// template's output, instead of passing it through the template ([`render_around`]): NUL, which
+/// generated Python never holds raw (string literals escape it).
+pub const SPLICED: &str = "\0";
+
+/// A template's output cut where the context gave it [`SPLICED`] (see [`render_around`]).
+pub struct Around {
+    text: String,
+    /// Where each [`SPLICED`] is in `text`, in order.
+    places: Vec<usize>,
+}
+
+impl Around {
+    /// The template's text before the first place, between places and after the last: one
+    /// more piece than places.
+    pub fn pieces(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.places.iter().map(|at| at + SPLICED.len()));
+        let ends = self.places.iter().copied().chain(std::iter::once(self.text.len()));
+        starts.zip(ends).map(|(start, end)| &self.text[start..end])
+    }
+
+    /// The length of the pieces together, in bytes.
+    pub fn text_len(&self) -> usize {
+        self.text.len() - self.places.len() * SPLICED.len()
+    }
+}
+
+/// Renders template `name` with `ctx`, in which `places` values are [`SPLICED`], cut at them.
+/// A large module's methods are so written once, next to the template's text, rather than
+/// copied into a template value and again into the template's growing output.
+pub fn render_around(name: &str, ctx: Value, places: usize) -> Result<Around, RenderError> {
+    let text = render_template(name, ctx)?;
+    let found: Vec<usize> = text.match_indices(SPLICED).map(|(at, _)| at).collect();
+    match found.len() == places {
+        true => Ok(Around { text, places: found }),
+        false => Err(render_error(name, format!("the template wrote {} of {places} places", found.len()))),
+    }
+}
+
 /// The absolute Python module of the shared package: its path without the first component (the
 /// project directory on `PYTHONPATH`), so `shared/shared/generated` is `shared.generated`; a
 /// one-component path is the module itself. An error when a component is no identifier, which
@@ -1147,6 +1186,22 @@ pub(super) mod tests {
         for not_plain in ["a\nb", "a\rb", "\n", "x = \"\\\"\"", escaped_quote.as_str()] {
             assert!(!is_plain_line(not_plain), "{not_plain:?}");
         }
+    }
+
+    /// A template is cut where its context gave [`SPLICED`], as often as the caller expects,
+    /// and the pieces with the text put back in are what the template writes with the text.
+    #[test]
+    fn templates_are_cut_at_spliced_places() {
+        let banner = "# generated";
+        let whole = render_template("client_init.py.j2", minijinja::context! { banner }).unwrap();
+        let around = render_around("client_init.py.j2", minijinja::context! { banner => SPLICED }, 1).unwrap();
+        let pieces: Vec<&str> = around.pieces().collect();
+        assert_eq!(pieces.len(), 2);
+        assert_eq!(pieces.join(banner), whole);
+        assert_eq!(around.text_len(), whole.len() - banner.len());
+        let error = render_around("client_init.py.j2", minijinja::context! { banner => SPLICED }, 2).err().unwrap();
+        assert_eq!(error.origin, "client_init.py.j2");
+        assert!(error.message.contains("1 of 2"), "{}", error.message);
     }
 
     #[test]

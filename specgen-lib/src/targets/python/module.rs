@@ -153,9 +153,16 @@ impl ModuleText {
 
     /// The text, from and to the start of a line, for a template to put at the start of a line.
     pub fn into_text(mut self) -> String {
-        debug_assert!(self.text.is_empty() || self.text.ends_with('\n'), "a final line not ended");
-        self.scanned_lines();
+        self.end_piece();
         self.text
+    }
+
+    /// Ends what was written since the last piece ended (or the start) as [`Self::into_text`]
+    /// ends the whole text, and returns the length of the text: what lies between two ends is
+    /// such a text itself. Writing may go on.
+    pub fn end_piece(&mut self) -> usize {
+        debug_assert!(self.text.is_empty() || self.text.ends_with(['\n', SCANNED]), "a final line not ended");
+        self.scanned_lines().len()
     }
 }
 
