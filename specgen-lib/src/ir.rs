@@ -7,7 +7,7 @@
 //! one (models, fields, operations), sorted by name where there is none (services, domains).
 
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use camino::Utf8PathBuf;
 
@@ -116,8 +116,9 @@ pub struct Class {
     pub variant: Option<String>,
     /// Docstring (the model's description).
     pub description: Option<String>,
-    /// Fields in the order of the model.
-    pub fields: Vec<Field>,
+    /// Fields in the order of the model. A variant shares each field it keeps as the model
+    /// has it (the same `Arc`); a field it changes (one of its `optional` fields) is its own.
+    pub fields: Vec<Arc<Field>>,
 }
 
 /// A field of a class, with every rule of SPEC.md already applied.

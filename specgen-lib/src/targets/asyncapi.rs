@@ -266,6 +266,7 @@ mod tests {
     use super::*;
     use crate::ir::{Class, Domain, Field, OperationEvents, ServiceKind, TypeRef};
     use crate::test_support::{example, text};
+    use std::sync::Arc;
 
     fn only_asyncapi(opts: &Options) -> Options {
         let mut opts = opts.clone();
@@ -383,7 +384,7 @@ mod tests {
             model: name.into(),
             variant: None,
             description: None,
-            fields,
+            fields: fields.into_iter().map(Arc::new).collect(),
         };
         let event = |name: &str, message: &str, publish: bool, subscribe: bool| Event {
             name: name.into(),

@@ -1812,6 +1812,7 @@ mod tests {
     use crate::targets::{pydantic, Target};
     use crate::test_support::{example, fixture, only, text};
     use crate::Project;
+    use std::sync::Arc;
 
     fn load(root: Utf8PathBuf) -> Project {
         Project::load(&Input::Root(root.clone())).unwrap_or_else(|d| panic!("{root}:\n{d}"))
@@ -2183,8 +2184,13 @@ operations:
             description: None,
             constraints: Default::default(),
         };
-        let class =
-            Class { name: "K".into(), model: "K".into(), variant: None, description: None, fields: vec![field] };
+        let class = Class {
+            name: "K".into(),
+            model: "K".into(),
+            variant: None,
+            description: None,
+            fields: vec![Arc::new(field)],
+        };
         let ir = Ir {
             classes: vec![class],
             enums: vec![e.clone()],

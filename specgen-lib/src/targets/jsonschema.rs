@@ -110,7 +110,9 @@ struct PropertyKey<'a> {
 
 impl PartialEq for PropertyKey<'_> {
     fn eq(&self, other: &Self) -> bool {
-        self.depth == other.depth && self.field == other.field
+        // A variant's field is most often its model's own (`Class::fields`): the same one, not
+        // compared member by member.
+        self.depth == other.depth && (std::ptr::eq(self.field, other.field) || self.field == other.field)
     }
 }
 
@@ -677,6 +679,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use std::sync::Arc;
 
     fn field(name: &str, ty: TypeRef) -> Field {
         Field::plain(name, ty)
@@ -852,7 +855,7 @@ mod tests {
             model: name.into(),
             variant: None,
             description: None,
-            fields,
+            fields: fields.into_iter().map(Arc::new).collect(),
         };
         let ir = Ir {
             classes: vec![

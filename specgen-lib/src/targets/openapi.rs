@@ -598,7 +598,7 @@ pub fn link_field<'c>(class: &'c Class, param: &Param) -> Option<&'c Field> {
         let any_text = param.ty == TypeRef::Primitive(Primitive::String) && param.constraints.is_empty();
         !field.nullable && (field.ty == param.ty || (any_text && scalar))
     };
-    let named = |name: &str| class.fields.iter().find(|f| f.name == name).filter(fits);
+    let named = |name: &str| class.fields.iter().map(|f| &**f).find(|f| f.name == name).filter(fits);
     named(&param.name).or_else(|| {
         (param.name == "id" || param.name == format!("{}_id", snake_case(&class.model))).then(|| named("id")).flatten()
     })
@@ -705,6 +705,7 @@ mod tests {
     use super::*;
     use crate::targets::Target;
     use crate::test_support::{example, only, text};
+    use std::sync::Arc;
 
     #[test]
     fn bookshelf_backend() {
@@ -775,7 +776,7 @@ mod tests {
                 class.name = to.to_string();
             }
             for field in &mut class.fields {
-                rename(&mut field.ty, from, to);
+                rename(&mut Arc::make_mut(field).ty, from, to);
             }
         }
         for op in ir.services.iter_mut().flat_map(|s| &mut s.domains).flat_map(|d| &mut d.operations) {

@@ -879,6 +879,7 @@ mod tests {
     use super::*;
     use crate::ir::{Model, Number};
     use crate::targets::python::tests::Rng;
+    use std::sync::Arc;
 
     fn field(name: &str, ty: TypeRef) -> Field {
         Field::plain(name, ty)
@@ -925,7 +926,7 @@ mod tests {
             model: name.to_string(),
             variant: None,
             description: description.map(str::to_string),
-            fields,
+            fields: fields.into_iter().map(Arc::new).collect(),
         }
     }
 
@@ -935,7 +936,7 @@ mod tests {
             model: base.name.clone(),
             variant: Some(variant.to_string()),
             description: base.description.clone(),
-            fields,
+            fields: fields.into_iter().map(Arc::new).collect(),
         }
     }
 
@@ -1053,19 +1054,20 @@ mod tests {
             ],
         );
         let input = |f: &Field| !f.readonly;
-        let create = variant(&book, "Create", book.fields.iter().filter(|f| input(f)).cloned().collect());
+        let create =
+            variant(&book, "Create", book.fields.iter().filter(|f| input(f)).map(|f| Field::clone(f)).collect());
         let patch = variant(
             &book,
             "Patch",
-            book.fields.iter().filter(|f| input(f)).cloned().map(|f| Field { required: false, ..f }).collect(),
+            book.fields.iter().filter(|f| input(f)).map(|f| Field { required: false, ..Field::clone(f) }).collect(),
         );
-        let read = variant(&book, "Read", book.fields.clone());
+        let read = variant(&book, "Read", book.fields.iter().map(|f| Field::clone(f)).collect());
         let author = class(
             "Author",
             None,
             vec![field("name", prim(Primitive::String)), optional(field("born", prim(Primitive::Int)))],
         );
-        let author_read = variant(&author, "Read", author.fields.clone());
+        let author_read = variant(&author, "Read", author.fields.iter().map(|f| Field::clone(f)).collect());
         ir(
             vec![book, create, patch, read, author, author_read],
             vec![
@@ -1611,7 +1613,7 @@ mod tests {
                     .collect();
                 names.sort();
                 names.dedup();
-                let fields = names.into_iter().map(|name| random_field(rng, name, count, &enums)).collect();
+                let fields = names.into_iter().map(|name| Arc::new(random_field(rng, name, count, &enums))).collect();
                 let name = if i == 1 && rng.chance(30) { "Field".to_string() } else { format!("M{i}") };
                 let description = rng.chance(60).then(|| random_text(rng));
                 Class { name, model: format!("M{i}"), variant: None, description, fields }

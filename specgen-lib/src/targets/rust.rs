@@ -553,6 +553,7 @@ mod tests {
     use crate::targets::Target;
     use crate::test_support::load;
     use crate::Project;
+    use std::sync::Arc;
 
     fn rust_only() -> Options {
         Options { targets: [Target::Rust].into_iter().collect(), ..Options::default() }
@@ -630,7 +631,7 @@ mod tests {
             model: name.into(),
             variant: None,
             description: Some("Line\r\nnext\u{2028}LS\u{1b}[0m\n    indented\n```\nfn main() {}\n```".into()),
-            fields,
+            fields: fields.into_iter().map(Arc::new).collect(),
         };
         let mut opt = Field::plain("v", TypeRef::List(Box::new(TypeRef::Primitive(Primitive::String))));
         opt.required = false;
@@ -696,7 +697,7 @@ mod tests {
             model: name.into(),
             variant: None,
             description: None,
-            fields: fields.clone(),
+            fields: fields.iter().cloned().map(Arc::new).collect(),
         };
         Ir {
             classes: vec![class("Long"), class("String")],

@@ -262,6 +262,7 @@ mod tests {
 
     use super::*;
     use crate::test_support::example;
+    use std::sync::Arc;
 
     fn field(name: &str, ty: TypeRef) -> Field {
         Field::plain(name, ty)
@@ -297,7 +298,7 @@ mod tests {
             model: name.into(),
             variant: None,
             description: Some("Ends */ early?\r\nSecond\u{2028}line".into()),
-            fields,
+            fields: fields.into_iter().map(Arc::new).collect(),
         };
         let mut maybe = field(
             "maybe",

@@ -17,8 +17,8 @@ use super::{is_identifier, is_pascal, lower_in_parts, Ctx};
 pub(crate) const INPUT_VARIANTS: [&str; 3] = ["Create", "Update", "Patch"];
 
 /// From this many models on, pass 2 of [`lower`] runs on two threads: it is mostly allocation
-/// (fields cloned into every variant class), which a small project does not have enough of to
-/// pay for a thread.
+/// (every field, and each variant class's list of them), which a small project does not have
+/// enough of to pay for a thread.
 pub(crate) const PARALLEL_MODELS: usize = 256;
 
 /// Checks models.yaml and fills `ir.models` and `ir.classes`; files of `parallel_models` models
@@ -112,9 +112,14 @@ fn lower_models(
     lowered: &mut Vec<Model>,
 ) {
     for &(name, model) in models {
-        let mut fields: Vec<Field> = Vec::with_capacity(model.fields.len());
-        fields
-            .extend(model.fields.iter().filter_map(|(field_name, def)| lower_field(ctx, &name.value, field_name, def)));
+        let mut fields: Vec<Arc<Field>> = Vec::with_capacity(model.fields.len());
+        fields.extend(
+            model
+                .fields
+                .iter()
+                .filter_map(|(field_name, def)| lower_field(ctx, &name.value, field_name, def))
+                .map(Arc::new),
+        );
         let mut variants = Vec::with_capacity(model.variants.len());
         // The base class comes first; it gets its fields (moved, not cloned) once the variants
         // have copied theirs.
@@ -165,14 +170,14 @@ fn lower_models(
                 if spec.exclude.iter().any(|e| e.value == f.name) || (drops_readonly && f.readonly) {
                     continue;
                 }
-                let mut f = f.clone();
+                // A field the variant keeps as it is is the model's own (shared, not copied).
                 if spec.optional.iter().any(|o| o.value == f.name) {
                     // "May be absent" in this variant means absent = unchanged (a PATCH):
                     // a default would silently overwrite the stored value.
-                    f.required = false;
-                    f.default = None;
+                    class_fields.push(Arc::new(Field { required: false, default: None, ..Field::clone(f) }));
+                } else {
+                    class_fields.push(Arc::clone(f));
                 }
-                class_fields.push(f);
             }
             ctx.class_index.insert(class_name.clone(), classes.len());
             classes.push(Class {
@@ -240,7 +245,7 @@ fn class_name(model: &str, variant: &str) -> String {
 /// The required, non-nullable fields of `class` that refer to a class directly, with that class.
 fn required_refs(class: &Class) -> impl Iterator<Item = (&Field, &str)> {
     class.fields.iter().filter(|f| f.required && !f.nullable).filter_map(|f| match &f.ty {
-        TypeRef::Class(target) => Some((f, target.as_str())),
+        TypeRef::Class(target) => Some((&**f, target.as_str())),
         _ => None,
     })
 }
