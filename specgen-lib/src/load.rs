@@ -283,16 +283,8 @@ fn read_text(path: &Utf8Path) -> Result<String, ReadError> {
         return Err(ReadError::TooLarge(len));
     }
     let mut bytes = vec![0; len as usize];
-    let mut filled = 0;
-    while filled < bytes.len() {
-        match file.read(&mut bytes[filled..]) {
-            // Shorter than it was a moment ago.
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(ReadError::Io(e)),
-        }
-    }
+    // Fewer bytes when it is shorter than it was a moment ago.
+    let filled = fill(&mut file, &mut bytes).map_err(ReadError::Io)?;
     bytes.truncate(filled);
     // Longer than it was: read on, to one byte past the limit at most.
     file.take(MAX_FILE_BYTES + 1 - filled as u64).read_to_end(&mut bytes).map_err(ReadError::Io)?;
@@ -305,6 +297,20 @@ fn read_text(path: &Utf8Path) -> Result<String, ReadError> {
         let valid_up_to = e.utf8_error().valid_up_to();
         ReadError::NotUtf8 { text: String::from_utf8_lossy(e.as_bytes()).into_owned(), valid_up_to }
     })
+}
+
+/// Reads into `buffer` until it is full or the file ends; how many bytes were read.
+pub(crate) fn fill(file: &mut impl std::io::Read, buffer: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match file.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }
 
 /// Lists the spec files under `root`, relative to it. Sorted by the caller.

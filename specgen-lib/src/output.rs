@@ -68,6 +68,7 @@ use std::path::{Path, PathBuf};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::fileset::{is_safe_relative, FileKind, FileSet};
+use crate::load::fill;
 use crate::parallel::each_in_two;
 
 /// Where the manifest lives, relative to the output directory.
@@ -508,20 +509,6 @@ fn compare_with_file(full: &Utf8Path, expected: &[u8]) -> io::Result<OnDisk> {
         read = fill(&mut file, &mut buffer)?;
     }
     Ok(if compared == expected.len() { OnDisk::Same } else { differs })
-}
-
-/// Reads into `buffer` until it is full or the file ends; how many bytes were read.
-fn fill(file: &mut impl io::Read, buffer: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buffer.len() {
-        match file.read(&mut buffer[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 /// True if a file that specgen did not record may still be overwritten: it carries the banner,

@@ -930,13 +930,15 @@ mod tests {
         }
     }
 
-    fn variant(base: &Class, variant: &str, fields: Vec<Field>) -> Class {
+    /// A variant of `base` with `fields`: those it keeps as they are shared with `base`, as
+    /// validation builds them.
+    fn variant(base: &Class, variant: &str, fields: Vec<Arc<Field>>) -> Class {
         Class {
             name: format!("{}{variant}", base.name),
             model: base.name.clone(),
             variant: Some(variant.to_string()),
             description: base.description.clone(),
-            fields: fields.into_iter().map(Arc::new).collect(),
+            fields,
         }
     }
 
@@ -1054,20 +1056,23 @@ mod tests {
             ],
         );
         let input = |f: &Field| !f.readonly;
-        let create =
-            variant(&book, "Create", book.fields.iter().filter(|f| input(f)).map(|f| Field::clone(f)).collect());
+        let create = variant(&book, "Create", book.fields.iter().filter(|f| input(f)).cloned().collect());
         let patch = variant(
             &book,
             "Patch",
-            book.fields.iter().filter(|f| input(f)).map(|f| Field { required: false, ..Field::clone(f) }).collect(),
+            book.fields
+                .iter()
+                .filter(|f| input(f))
+                .map(|f| Arc::new(Field { required: false, ..Field::clone(f) }))
+                .collect(),
         );
-        let read = variant(&book, "Read", book.fields.iter().map(|f| Field::clone(f)).collect());
+        let read = variant(&book, "Read", book.fields.clone());
         let author = class(
             "Author",
             None,
             vec![field("name", prim(Primitive::String)), optional(field("born", prim(Primitive::Int)))],
         );
-        let author_read = variant(&author, "Read", author.fields.iter().map(|f| Field::clone(f)).collect());
+        let author_read = variant(&author, "Read", author.fields.clone());
         ir(
             vec![book, create, patch, read, author, author_read],
             vec![

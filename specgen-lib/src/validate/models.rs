@@ -121,8 +121,8 @@ fn lower_models(
                 .map(Arc::new),
         );
         let mut variants = Vec::with_capacity(model.variants.len());
-        // The base class comes first; it gets its fields (moved, not cloned) once the variants
-        // have copied theirs.
+        // The base class comes first; it gets its fields (moved) once the variants have taken
+        // theirs.
         let base = classes.len();
         ctx.class_index.insert(name.value.clone(), base);
         classes.push(Class {
