@@ -186,7 +186,6 @@ pub(crate) fn in_parts<'i, I: Sync, T: Send>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicBool;
 
     #[test]
     fn each_in_two_keeps_the_order() {
